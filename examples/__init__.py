@@ -1,0 +1,1 @@
+"""Runnable lessons: ``python -m examples.<name>`` from the repository root."""

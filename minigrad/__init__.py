@@ -1,0 +1,24 @@
+"""minigrad: a deep-learning framework written to be read.
+
+Start with ``tensor.py`` (the Tensor), then ``function.py`` (Function and the
+backward engine), then ``ops/`` (one class per differentiable op).
+"""
+
+from minigrad import backend
+from minigrad.backend import cuda_is_available, cuda_status
+from minigrad.creation import arange, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like
+from minigrad.function import Function
+from minigrad.functional import (  # noqa: F401  (the public functional namespace)
+    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, clip, concatenate, div, elu, exp,
+    flatten, leaky_relu, linear, log, log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum,
+    mul, neg, permute, pow, relu, reshape, sigmoid, softmax, softplus, split, sqrt, squeeze, stack, sub,
+    sum, tanh, transpose, unsqueeze, var, where,
+)
+from minigrad.grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from minigrad.gradcheck import GradcheckError, gradcheck
+from minigrad.random import Generator, manual_seed, rand, randint, randn, randperm
+from minigrad.tensor import (
+    Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor,
+)
+
+__version__ = "0.1.0"

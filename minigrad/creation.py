@@ -1,0 +1,65 @@
+"""Tensors made from nothing: zeros, ones, full, arange, linspace, eye, and the ``*_like`` forms."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.tensor import Tensor, float32
+
+
+def _make(array, device, requires_grad):
+    if device is not None:
+        array = backend.to_device(array, device)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _shape(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(np.zeros(_shape(shape), dtype=dtype or float32), device, requires_grad)
+
+
+def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(np.ones(_shape(shape), dtype=dtype or float32), device, requires_grad)
+
+
+def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return _make(np.full(tuple(shape), fill_value, dtype=dtype or float32), device, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None) -> Tensor:
+    return _make(np.eye(n, m, dtype=dtype or float32), device, False)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
+    """Like ``torch.arange``: integers give int64, any float argument gives float32."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if is_int else float32
+    return _make(np.arange(start, end, step, dtype=dtype), device, False)
+
+
+def linspace(start, end, steps: int, dtype=None, device=None) -> Tensor:
+    return _make(np.linspace(start, end, steps, dtype=dtype or float32), device, False)
+
+
+def _like(x: Tensor, fill, dtype, requires_grad):
+    xp = backend.array_module(x.data)
+    return Tensor(xp.full(x.shape, fill, dtype=dtype or x.dtype), requires_grad=requires_grad)
+
+
+def zeros_like(x: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    return _like(x, 0, dtype, requires_grad)
+
+
+def ones_like(x: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    return _like(x, 1, dtype, requires_grad)
+
+
+def full_like(x: Tensor, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    return _like(x, fill_value, dtype, requires_grad)

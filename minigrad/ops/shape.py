@@ -1,0 +1,226 @@
+"""Ops that move values around without changing them: reshape, transpose, broadcast,
+indexing, concatenate/stack/split, dtype casts and device moves.
+
+Their derivatives are the "inverse moves": the gradient of a reshape is reshaped
+back, of a transpose transposed back, of an index scattered back into zeros.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.backend import array_module
+from minigrad.function import Function
+
+
+class Reshape(Function):
+    """y = x viewed with a new shape (same elements, same order).   dL/dx = reshape(dL/dy, x.shape)."""
+
+    saves_inputs = False
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        try:
+            return x.reshape(self.shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape {x.shape} ({x.size} elements) "
+                             f"into {self.shape}") from None
+
+    def backward(self, gy):
+        return gy.reshape(self.in_shape)
+
+
+class Transpose(Function):
+    """y = x with axes permuted: y.shape[i] = x.shape[axes[i]].   dL/dx = dL/dy with the inverse permutation."""
+
+    saves_inputs = False
+
+    def __init__(self, axes=None):
+        self.axes = None if axes is None else tuple(axes)
+
+    def forward(self, x):
+        if self.axes is not None and sorted(a % max(x.ndim, 1) for a in self.axes) != list(range(x.ndim)):
+            raise ValueError(f"permute: {self.axes} is not a permutation of the {x.ndim} axes of {x.shape}")
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        if self.axes is None:
+            return gy.transpose()
+        inverse = np.argsort([a % gy.ndim for a in self.axes])
+        return gy.transpose(tuple(inverse))
+
+
+class BroadcastTo(Function):
+    """y = x repeated along broadcast axes to ``shape``.
+
+    dL/dx = dL/dy summed over the repeated axes -- which is exactly what the engine's
+    ``sum_to`` does for every op, so backward just hands dL/dy back.
+    """
+
+    saves_inputs = False
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        try:
+            return array_module(x).broadcast_to(x, self.shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast {x.shape} to {self.shape}") from None
+
+    def backward(self, gy):
+        return gy
+
+
+def _is_basic_index(index) -> bool:
+    """Basic indexing (ints, slices, None, ...) selects each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer)) for p in parts)
+
+
+class GetItem(Function):
+    """y = x[index], with NumPy's indexing rules (slices, integer arrays, boolean masks).
+
+    dL/dx is zero except at the selected places, where dL/dy is *added*: an element
+    picked twice by an integer index array receives both gradients (scatter-add).
+    """
+
+    saves_inputs = False
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        xp = array_module(x)
+        self.index = _index_on(xp, self.index)
+        self.in_shape, self.in_dtype = x.shape, x.dtype
+        try:
+            return x[self.index]
+        except IndexError as err:
+            raise IndexError(f"getitem: {err} (tensor shape {x.shape})") from None
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
+        if _is_basic_index(self.index):
+            gx[self.index] = gy
+        else:
+            xp.add.at(gx, self.index, gy)
+        return gx
+
+
+def _index_on(xp, index):
+    """Index arrays and Tensors as arrays of module ``xp`` (a CuPy tensor needs CuPy indices)."""
+    from minigrad.tensor import Tensor
+
+    def convert(part):
+        if isinstance(part, Tensor):
+            part = part.data
+        if isinstance(part, list) or backend.is_array(part):
+            return xp.asarray(part)
+        return part
+
+    if isinstance(index, tuple):
+        return tuple(convert(p) for p in index)
+    return convert(index)
+
+
+class Concatenate(Function):
+    """y = [x_1, x_2, ...] joined along ``dim``.   dL/dx_k = the slice of dL/dy where x_k sits."""
+
+    saves_inputs = False
+
+    def __init__(self, dim=0):
+        self.dim = dim
+
+    def forward(self, *xs):
+        xp = array_module(xs[0])
+        self.sizes = [x.shape[self.dim] for x in xs]
+        try:
+            return xp.concatenate(xs, axis=self.dim)
+        except (ValueError, IndexError) as err:
+            shapes = ", ".join(str(x.shape) for x in xs)
+            raise ValueError(f"cat: cannot concatenate shapes {shapes} along dim {self.dim}: {err}") from None
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        bounds = np.cumsum(self.sizes)[:-1].tolist()
+        return tuple(xp.split(gy, bounds, axis=self.dim))
+
+
+class Stack(Function):
+    """y = [x_1, x_2, ...] stacked along a new axis ``dim``.   dL/dx_k = dL/dy taken at index k of ``dim``."""
+
+    saves_inputs = False
+
+    def __init__(self, dim=0):
+        self.dim = dim
+
+    def forward(self, *xs):
+        xp = array_module(xs[0])
+        if len({x.shape for x in xs}) != 1:
+            shapes = ", ".join(str(x.shape) for x in xs)
+            raise ValueError(f"stack: all tensors must have the same shape, got {shapes}")
+        return xp.stack(xs, axis=self.dim)
+
+    def backward(self, gy):
+        return tuple(gy.take(k, axis=self.dim) for k in range(gy.shape[self.dim]))
+
+
+class Split(Function):
+    """(y_1, y_2, ...) = x cut into pieces along ``dim``.   dL/dx = the pieces' gradients joined back.
+
+    ``sections`` is a list of piece sizes (PyTorch's ``split`` with a list).
+    """
+
+    saves_inputs = False
+
+    def __init__(self, sections, dim=0):
+        self.sections, self.dim = list(sections), dim
+
+    def forward(self, x):
+        if sum(self.sections) != x.shape[self.dim]:
+            raise ValueError(f"split: sizes {self.sections} do not add up to {x.shape[self.dim]} "
+                             f"(dim {self.dim} of shape {x.shape})")
+        xp = array_module(x)
+        bounds = np.cumsum(self.sections)[:-1].tolist()
+        return tuple(xp.split(x, bounds, axis=self.dim))
+
+    def backward(self, *gys):
+        return array_module(gys[0]).concatenate(gys, axis=self.dim)
+
+
+class Cast(Function):
+    """y = x converted to ``dtype``.   dL/dx = dL/dy converted back to x's dtype."""
+
+    saves_inputs = False
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.in_dtype)
+
+
+class ToDevice(Function):
+    """y = x copied to another device.   dL/dx = dL/dy copied back to x's device."""
+
+    saves_inputs = False
+
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        self.in_device = backend.device_of(x)
+        return backend.to_device(x, self.device)
+
+    def backward(self, gy):
+        return backend.to_device(gy, self.in_device)

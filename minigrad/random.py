@@ -1,0 +1,80 @@
+"""Seeded randomness. Every random number in minigrad comes from a ``Generator``.
+
+``minigrad.manual_seed(s)`` reseeds the default generator; functions that draw
+random numbers (init, dropout, noise, shuffling, sampling) also take an explicit
+``generator=`` so a run can be repeated exactly. Numbers are drawn on the host with
+NumPy's PCG64 and then moved to the requested device, so the same seed gives the same
+numbers on the CPU and on the GPU.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.tensor import Tensor, float32
+
+
+class Generator:
+    """A seedable source of random numbers (wraps ``numpy.random.Generator``)."""
+
+    def __init__(self, seed: int | None = None):
+        self.manual_seed(seed)
+
+    def manual_seed(self, seed: int | None) -> "Generator":
+        self.seed = seed
+        self.numpy = np.random.Generator(np.random.PCG64(seed))
+        return self
+
+    def get_state(self) -> dict:
+        """The full generator state (a dict of plain numbers), for checkpoints."""
+        return self.numpy.bit_generator.state
+
+    def set_state(self, state: dict) -> None:
+        self.numpy.bit_generator.state = state
+
+
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Reseed the default generator; returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def _generator(generator):
+    return default_generator if generator is None else generator
+
+
+def _finish(array, dtype, device, requires_grad):
+    array = array.astype(dtype or float32, copy=False)
+    if device is not None:
+        array = backend.to_device(array, device)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def _shape(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Samples of the standard normal N(0, 1)."""
+    values = _generator(generator).numpy.standard_normal(_shape(shape))
+    return _finish(values, dtype, device, requires_grad)
+
+
+def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Samples of the uniform distribution on [0, 1)."""
+    values = _generator(generator).numpy.random(_shape(shape))
+    return _finish(values, dtype, device, requires_grad)
+
+
+def randint(low: int, high: int, shape, generator=None, device=None) -> Tensor:
+    """Integers drawn uniformly from [low, high), as int64."""
+    values = _generator(generator).numpy.integers(low, high, size=tuple(shape))
+    return _finish(values, np.int64, device, False)
+
+
+def randperm(n: int, generator=None, device=None) -> Tensor:
+    """A random permutation of 0..n-1."""
+    return _finish(_generator(generator).numpy.permutation(n), np.int64, device, False)

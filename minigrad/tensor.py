@@ -1,0 +1,505 @@
+"""The Tensor: an array, its gradient, and the op that made it.
+
+A ``Tensor`` wraps a NumPy or CuPy array (``.data``). When it ``requires_grad``,
+every op applied to it is recorded: the result remembers the ``Function`` that
+made it (``.creator``), and that function remembers its inputs. Calling
+``.backward()`` on a scalar result walks this graph in reverse and leaves
+d(result)/d(leaf) in each leaf's ``.grad``.
+
+The operators and methods below are thin: each one calls a ``Function`` from
+``minigrad.ops``, where the forward formula and its derivative live.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.grad_mode import state as _grad_state
+
+float16, float32, float64 = np.float16, np.float32, np.float64
+int32, int64, bool_ = np.int32, np.int64, np.bool_
+
+
+def _is_floating(dtype) -> bool:
+    return np.issubdtype(dtype, np.floating)
+
+
+def _as_dtype(dtype):
+    return None if dtype is None else np.dtype(dtype)
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Attributes:
+        data: the NumPy/CuPy array holding the values.
+        grad: a ``Tensor`` with d(output)/d(self) after ``backward()``, else ``None``.
+            Gradients accumulate across ``backward`` calls until zeroed, as in PyTorch.
+        requires_grad: whether ops on this tensor are recorded for backward.
+        creator: the ``Function`` that produced this tensor (``None`` for a leaf).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "creator", "output_index", "_version", "__weakref__")
+    # Make NumPy hand control to our reflected operators: ``ndarray * Tensor``
+    # calls ``Tensor.__rmul__`` instead of building an object array.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad: bool = False):
+        if not backend.is_array(data):
+            data = np.asarray(data)
+        if requires_grad and not _is_floating(data.dtype):
+            raise TypeError(
+                f"tensor: only floating-point tensors can require gradients (got dtype {data.dtype})")
+        self.data = data
+        self.grad = None
+        self.requires_grad = requires_grad
+        self.creator = None
+        self.output_index = 0
+        # Shared with views made by detach(): counts in-place modifications so that
+        # backward can refuse to use values that changed after they were saved.
+        self._version = [0]
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def device(self) -> str:
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        """A leaf was made by the user, not by an op; only leaves receive ``.grad``."""
+        return self.creator is None
+
+    @property
+    def grad_fn(self):
+        """PyTorch's name for ``creator``."""
+        return self.creator
+
+    @property
+    def T(self) -> "Tensor":
+        """The transpose: axes reversed."""
+        return self.transpose()
+
+    def size(self, dim: int | None = None):
+        """The shape, or the length of dimension ``dim`` (PyTorch's ``size``)."""
+        return self.shape if dim is None else self.shape[dim]
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # ------------------------------------------------------------------ conversion
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted (shape {self.shape})")
+        return self.data.reshape(()).item()
+
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array (copied to the host if on a GPU).
+
+        Like PyTorch, refuses a tensor that requires grad: call ``.detach().numpy()``.
+        """
+        if self.requires_grad:
+            raise RuntimeError("numpy: tensor requires grad; call .detach().numpy() instead")
+        return backend.to_numpy(self.data)
+
+    def tolist(self):
+        return backend.to_numpy(self.data).tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor with shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data, cut off from the graph."""
+        out = Tensor(self.data)
+        out._version = self._version
+        return out
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if self.creator is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: cannot turn off gradients of a non-leaf tensor; use detach()")
+        if requires_grad and not _is_floating(self.dtype):
+            raise TypeError(f"requires_grad_: only floating-point tensors can require gradients (got {self.dtype})")
+        self.requires_grad = requires_grad
+        return self
+
+    def to(self, device=None, dtype=None) -> "Tensor":
+        """Move to ``device`` and/or cast to ``dtype``; differentiable. Returns ``self`` if nothing changes.
+
+        ``t.to("cuda")``, ``t.to("cpu")``, ``t.to(dtype=minigrad.float64)`` and ``t.to(minigrad.float64)``.
+        """
+        if device is not None and not isinstance(device, str):
+            device, dtype = None, device
+        out = self
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            out = ops.shape.Cast(np.dtype(dtype))(out)
+        if device is not None and backend.parse_device(device) != out.device:
+            out = ops.shape.ToDevice(device)(out)
+        return out
+
+    def cpu(self) -> "Tensor":
+        return self.to("cpu")
+
+    def cuda(self, device: int | None = None) -> "Tensor":
+        return self.to("cuda" if device is None else f"cuda:{device}")
+
+    def float(self) -> "Tensor":
+        return self.to(dtype=float32)
+
+    def double(self) -> "Tensor":
+        return self.to(dtype=float64)
+
+    def __repr__(self) -> str:
+        body = np.array2string(backend.to_numpy(self.data), separator=", ", prefix="tensor(")
+        extras = [] if self.dtype == float32 else [f"dtype={self.dtype}"]
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.creator is not None:
+            extras.append(f"grad_fn=<{type(self.creator).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # ------------------------------------------------------------------ autodiff
+    def backward(self, grad=None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        Args:
+            grad: the upstream gradient d(loss)/d(self), same shape as ``self``. May be omitted
+                only for a one-element tensor (it is then 1).
+            retain_graph: keep the graph so that ``backward`` can run through it again.
+                By default the graph and everything it saved is freed as it is used.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward: tensor does not require grad and has no graph "
+                               "(did you forget requires_grad=True, or build it under no_grad?)")
+        xp = backend.array_module(self.data)
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"backward: grad can be implicitly created only for a one-element "
+                                   f"tensor, but the tensor has shape {self.shape}; pass grad=")
+            grad = xp.ones(self.shape, dtype=self.dtype)
+        else:
+            grad = grad.data if isinstance(grad, Tensor) else grad
+            grad = xp.array(grad, dtype=self.dtype)  # a private copy: the engine may reuse it
+            if grad.shape != self.shape:
+                raise ValueError(f"backward: grad has shape {grad.shape} but the tensor has shape {self.shape}")
+        function.run_backward(self, grad, retain_graph)
+
+    def zero_grad_(self) -> None:
+        self.grad = None
+
+    # ------------------------------------------------------------------ in-place updates
+    # In-place ops exist for optimizers and initialisation, under no_grad. They bump the
+    # version counter, so a backward that needs the old values raises instead of
+    # silently using the new ones.
+    def _check_inplace(self, name: str):
+        if self.creator is not None:
+            raise RuntimeError(f"{name}: in-place modification of a tensor computed by an op "
+                               f"(shape {self.shape}) is not supported; use the out-of-place op")
+        if self.requires_grad and _grad_state.grad_enabled:
+            raise RuntimeError(f"{name}: a leaf tensor that requires grad (shape {self.shape}) can only be "
+                               f"modified in place under minigrad.no_grad()")
+
+    def _modified(self) -> "Tensor":
+        self._version[0] += 1
+        return self
+
+    def _operand_data(self, other):
+        return other.data if isinstance(other, Tensor) else other
+
+    def add_(self, other, alpha=1.0) -> "Tensor":
+        self._check_inplace("add_")
+        other = self._operand_data(other)
+        self.data += other if alpha == 1 else alpha * other
+        return self._modified()
+
+    def sub_(self, other) -> "Tensor":
+        self._check_inplace("sub_")
+        self.data -= self._operand_data(other)
+        return self._modified()
+
+    def mul_(self, other) -> "Tensor":
+        self._check_inplace("mul_")
+        self.data *= self._operand_data(other)
+        return self._modified()
+
+    def div_(self, other) -> "Tensor":
+        self._check_inplace("div_")
+        self.data /= self._operand_data(other)
+        return self._modified()
+
+    def copy_(self, src) -> "Tensor":
+        self._check_inplace("copy_")
+        src = self._operand_data(src)
+        if tuple(src.shape) != self.shape:
+            raise ValueError(f"copy_: source shape {tuple(src.shape)} differs from destination {self.shape}")
+        self.data[...] = src
+        return self._modified()
+
+    def fill_(self, value) -> "Tensor":
+        self._check_inplace("fill_")
+        self.data.fill(value)
+        return self._modified()
+
+    def zero_(self) -> "Tensor":
+        return self.fill_(0)
+
+    # ------------------------------------------------------------------ operators
+    def _constant(self, value) -> "Tensor":
+        """Wrap a Python number / NumPy scalar or array as a constant of this tensor's dtype.
+
+        Constants take the tensor's floating dtype so that ``x * 2.0`` or ``x * np.float64(2)``
+        never silently promotes a float32 computation to float64.
+        """
+        if isinstance(value, Tensor):
+            return value
+        xp = backend.array_module(self.data)
+        dtype = self.dtype if _is_floating(self.dtype) else None
+        return Tensor(xp.asarray(value, dtype=dtype))
+
+    def __add__(self, other):
+        return ops.arithmetic.Add()(self, self._constant(other))
+
+    def __radd__(self, other):
+        return ops.arithmetic.Add()(self._constant(other), self)
+
+    def __sub__(self, other):
+        return ops.arithmetic.Sub()(self, self._constant(other))
+
+    def __rsub__(self, other):
+        return ops.arithmetic.Sub()(self._constant(other), self)
+
+    def __mul__(self, other):
+        return ops.arithmetic.Mul()(self, self._constant(other))
+
+    def __rmul__(self, other):
+        return ops.arithmetic.Mul()(self._constant(other), self)
+
+    def __truediv__(self, other):
+        return ops.arithmetic.Div()(self, self._constant(other))
+
+    def __rtruediv__(self, other):
+        return ops.arithmetic.Div()(self._constant(other), self)
+
+    def __neg__(self):
+        return ops.arithmetic.Neg()(self)
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, exponent):
+        return pow(self, exponent)
+
+    def __rpow__(self, base):
+        return ops.arithmetic.Pow()(self._constant(base), self)
+
+    def __matmul__(self, other):
+        return ops.matmul.MatMul()(self, self._constant(other))
+
+    def __rmatmul__(self, other):
+        return ops.matmul.MatMul()(self._constant(other), self)
+
+    def __abs__(self):
+        return ops.arithmetic.Abs()(self)
+
+    def __getitem__(self, index):
+        return ops.shape.GetItem(index)(self)
+
+    # Comparisons are not differentiable: they return boolean tensors without a graph.
+    def _compare(self, other, op):
+        return Tensor(op(self.data, self._operand_data(other)))
+
+    def __lt__(self, other):
+        return self._compare(other, lambda a, b: a < b)
+
+    def __le__(self, other):
+        return self._compare(other, lambda a, b: a <= b)
+
+    def __gt__(self, other):
+        return self._compare(other, lambda a, b: a > b)
+
+    def __ge__(self, other):
+        return self._compare(other, lambda a, b: a >= b)
+
+    def __eq__(self, other):
+        return self._compare(other, lambda a, b: a == b)
+
+    def __ne__(self, other):
+        return self._compare(other, lambda a, b: a != b)
+
+    __hash__ = object.__hash__  # tensors are hashed by identity, as in PyTorch
+
+    # ------------------------------------------------------------------ methods
+    # Each method forwards to the function of the same name in minigrad.functional.
+    def exp(self):
+        return ops.arithmetic.Exp()(self)
+
+    def log(self):
+        return ops.arithmetic.Log()(self)
+
+    def sqrt(self):
+        return ops.arithmetic.Sqrt()(self)
+
+    def abs(self):
+        return ops.arithmetic.Abs()(self)
+
+    def pow(self, exponent):
+        return pow(self, exponent)
+
+    def clip(self, min=None, max=None):
+        return ops.arithmetic.Clip(min, max)(self)
+
+    clamp = clip
+
+    def maximum(self, other):
+        return ops.arithmetic.Maximum()(self, self._constant(other))
+
+    def minimum(self, other):
+        return ops.arithmetic.Minimum()(self, self._constant(other))
+
+    def tanh(self):
+        return ops.activations.Tanh()(self)
+
+    def sigmoid(self):
+        return ops.activations.Sigmoid()(self)
+
+    def relu(self):
+        return ops.activations.ReLU()(self)
+
+    def softmax(self, dim=-1):
+        return ops.activations.Softmax(dim)(self)
+
+    def log_softmax(self, dim=-1):
+        return ops.activations.LogSoftmax(dim)(self)
+
+    def sum(self, dim=None, keepdim=False):
+        return ops.reductions.Sum(dim, keepdim)(self)
+
+    def mean(self, dim=None, keepdim=False):
+        return ops.reductions.Mean(dim, keepdim)(self)
+
+    def var(self, dim=None, keepdim=False, unbiased=True):
+        return ops.reductions.Var(dim, keepdim, unbiased)(self)
+
+    def max(self, dim=None, keepdim=False):
+        return ops.reductions.Max(dim, keepdim)(self)
+
+    def min(self, dim=None, keepdim=False):
+        return ops.reductions.Min(dim, keepdim)(self)
+
+    def logsumexp(self, dim=None, keepdim=False):
+        return ops.reductions.LogSumExp(dim, keepdim)(self)
+
+    def argmax(self, dim=None, keepdim=False):
+        return Tensor(ops.reductions.arg_reduce(self.data, "argmax", dim, keepdim))
+
+    def argmin(self, dim=None, keepdim=False):
+        return Tensor(ops.reductions.arg_reduce(self.data, "argmin", dim, keepdim))
+
+    def reshape(self, *shape):
+        return functional.reshape(self, *shape)
+
+    view = reshape
+
+    def transpose(self, *axes):
+        return functional.transpose(self, *axes)
+
+    def permute(self, *axes):
+        return functional.permute(self, *axes)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return functional.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim=None):
+        return functional.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return functional.unsqueeze(self, dim)
+
+    def broadcast_to(self, *shape):
+        return functional.broadcast_to(self, *shape)
+
+    expand = broadcast_to
+
+    def split(self, split_size_or_sections, dim=0):
+        return functional.split(self, split_size_or_sections, dim)
+
+    def matmul(self, other):
+        return self @ other
+
+
+def pow(base, exponent):
+    """``base ** exponent``; a constant scalar exponent uses the simpler ``PowConstant``."""
+    if isinstance(exponent, Tensor):
+        base = exponent._constant(base) if not isinstance(base, Tensor) else base
+        return ops.arithmetic.Pow()(base, exponent)
+    base = base if isinstance(base, Tensor) else as_tensor(base)
+    if np.ndim(exponent) == 0:
+        return ops.arithmetic.PowConstant(exponent)(base)
+    return ops.arithmetic.Pow()(base, base._constant(exponent))
+
+
+# --------------------------------------------------------------------------- factories
+def tensor(data, requires_grad: bool = False, dtype=None, device=None) -> Tensor:
+    """Create a new leaf tensor holding a *copy* of ``data`` (like ``torch.tensor``).
+
+    dtype rules: Python floats become float32 (the default), Python ints int64, bools bool;
+    an array keeps its dtype (a float64 array stays float64) unless ``dtype`` is given.
+    Only floating-point tensors may ``requires_grad``.
+    """
+    dtype = _as_dtype(dtype)
+    if isinstance(data, Tensor):
+        data = data.data
+    if backend.is_array(data):
+        xp = backend.array_module(data)
+        array = xp.array(data, dtype=dtype)
+    else:
+        array = np.array(data, dtype=dtype)
+        if dtype is None and array.dtype == np.float64 and not isinstance(data, np.generic):
+            array = array.astype(float32)
+        if array.dtype == object:
+            raise TypeError(f"tensor: cannot build a tensor from {type(data).__name__} (got an object array)")
+    if device is not None:
+        array = backend.to_device(array, device)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like ``tensor`` but without copying when ``data`` is already a suitable array or Tensor."""
+    if isinstance(data, Tensor) and dtype is None and device is None:
+        return data
+    if backend.is_array(data) and dtype is None and device is None:
+        return Tensor(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+# Imported last: these modules need the Tensor class defined above.
+from minigrad import function  # noqa: E402
+from minigrad import ops  # noqa: E402
+from minigrad import functional  # noqa: E402
