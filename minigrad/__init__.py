@@ -17,8 +17,11 @@ from minigrad.functional import (  # noqa: F401  (the public functional namespac
 from minigrad.grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.random import Generator, manual_seed, rand, randint, randn, randperm
+from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import (
     Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor,
 )
+
+from minigrad import data, nn, optim  # noqa: E402,F401  (after the core they build on)
 
 __version__ = "0.1.0"

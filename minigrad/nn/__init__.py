@@ -1,3 +1,16 @@
-"""Neural-network building blocks (modules, layers, losses) and their functional forms."""
+"""Neural-network building blocks: Module, layers, losses, init, and their functional forms.
 
-from minigrad.nn import functional  # noqa: F401
+    from minigrad import nn
+    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+"""
+
+from minigrad.nn import functional, init, utils  # noqa: F401
+from minigrad.nn.activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh  # noqa: F401
+from minigrad.nn.conv import AvgPool2d, Conv2d, ConvTranspose2d, MaxPool2d, Upsample  # noqa: F401
+from minigrad.nn.dropout import Dropout  # noqa: F401
+from minigrad.nn.linear import Flatten, Identity, Linear, Unflatten  # noqa: F401
+from minigrad.nn.losses import (  # noqa: F401
+    BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss,
+)
+from minigrad.nn.module import Module, ModuleList, Parameter, Sequential  # noqa: F401
+from minigrad.nn.normalization import BatchNorm1d, BatchNorm2d  # noqa: F401

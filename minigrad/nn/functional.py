@@ -2,8 +2,55 @@
 
     import minigrad.nn.functional as F
     h = F.relu(F.linear(x, W, b))
+    loss = F.cross_entropy(logits, labels)
 """
+
+from __future__ import annotations
 
 from minigrad.functional import (  # noqa: F401
     elu, leaky_relu, linear, log_softmax, relu, sigmoid, softmax, softplus, tanh,
+)
+from minigrad.ops import conv as _conv
+from minigrad.tensor import as_tensor
+
+
+def _pair(value):
+    """3 -> (3, 3); (3, 2) stays."""
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(value)
+    if len(value) != 2:
+        raise ValueError(f"expected an int or a pair, got {value}")
+    return value
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
+    args = (input, weight) if bias is None else (input, weight, bias)
+    return _conv.Conv2d(_pair(stride), _pair(padding), _pair(dilation))(*args)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
+    args = (input, weight) if bias is None else (input, weight, bias)
+    return _conv.ConvTranspose2d(_pair(stride), _pair(padding), _pair(output_padding), _pair(dilation))(*args)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0):
+    kernel = _pair(kernel_size)
+    return _conv.MaxPool2d(kernel, kernel if stride is None else _pair(stride), _pair(padding))(as_tensor(input))
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0):
+    kernel = _pair(kernel_size)
+    return _conv.AvgPool2d(kernel, kernel if stride is None else _pair(stride), _pair(padding))(as_tensor(input))
+
+
+def upsample_nearest(input, scale_factor=2):
+    return _conv.UpsampleNearest(_pair(scale_factor))(as_tensor(input))
+
+
+# Imported after the definitions above: these modules import from this one.
+from minigrad.nn.dropout import dropout  # noqa: E402,F401
+from minigrad.nn.losses import (  # noqa: E402,F401
+    binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl, gaussian_kl_between,
+    l1_loss, mse_loss, nll_loss, reparameterize,
 )

@@ -1,0 +1,65 @@
+"""Module forms of the activation functions (the math lives in ``minigrad.ops.activations``)."""
+
+from __future__ import annotations
+
+from minigrad import functional as MF
+from minigrad.nn.module import Module
+
+
+class ReLU(Module):
+    def forward(self, x):
+        return MF.relu(x)
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01):
+        super().__init__()
+        self.negative_slope = negative_slope
+
+    def forward(self, x):
+        return MF.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Sigmoid(Module):
+    def forward(self, x):
+        return MF.sigmoid(x)
+
+
+class Tanh(Module):
+    def forward(self, x):
+        return MF.tanh(x)
+
+
+class Softplus(Module):
+    def forward(self, x):
+        return MF.softplus(x)
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0):
+        super().__init__()
+        self.alpha = alpha
+
+    def forward(self, x):
+        return MF.elu(x, self.alpha)
+
+
+class Softmax(Module):
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return MF.softmax(x, self.dim)
+
+
+class LogSoftmax(Module):
+    def __init__(self, dim: int = -1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return MF.log_softmax(x, self.dim)

@@ -1,0 +1,99 @@
+"""Convolution, transposed convolution, pooling and upsampling layers (NCHW).
+
+The math and the im2col/col2im machinery live in ``minigrad.ops.conv``. Output sizes:
+
+    Conv2d / pooling:   H_out = floor((H + 2 padding - dilation (kernel - 1) - 1) / stride) + 1
+    ConvTranspose2d:    H_out = (H - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.nn import functional as F
+from minigrad.nn import init
+from minigrad.nn.module import Module, Parameter
+from minigrad.nn.functional import _pair
+
+
+class Conv2d(Module):
+    """2-D convolution: weight (out_channels, in_channels, kh, kw), bias (out_channels,)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 bias: bool = True, generator=None):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
+        self.padding, self.dilation = _pair(padding), _pair(dilation)
+        self.weight = Parameter(np.empty((out_channels, in_channels) + self.kernel_size, dtype=np.float32))
+        self.bias = Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None
+        init.default_layer_init_(self.weight, self.bias, generator)
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"Conv2d({self.in_channels}, {self.out_channels}): expected input "
+                             f"(N, {self.in_channels}, H, W), got {x.shape}")
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}")
+
+
+class ConvTranspose2d(Module):
+    """Transposed convolution: weight (in_channels, out_channels, kh, kw), as in PyTorch."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, dilation=1, bias: bool = True, generator=None):
+        super().__init__()
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
+        self.padding, self.dilation = _pair(padding), _pair(dilation)
+        self.output_padding = _pair(output_padding)
+        self.weight = Parameter(np.empty((in_channels, out_channels) + self.kernel_size, dtype=np.float32))
+        self.bias = Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None
+        # PyTorch computes fan_in from weight.size(1) = out_channels here, and so do we.
+        init.default_layer_init_(self.weight, self.bias, generator)
+
+    def forward(self, x):
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"ConvTranspose2d({self.in_channels}, {self.out_channels}): expected input "
+                             f"(N, {self.in_channels}, H, W), got {x.shape}")
+        return F.conv_transpose2d(x, self.weight, self.bias, self.stride, self.padding, self.output_padding,
+                                  self.dilation)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, output_padding={self.output_padding}")
+
+
+class MaxPool2d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = _pair(kernel_size)
+        self.stride = self.kernel_size if stride is None else _pair(stride)
+        self.padding = _pair(padding)
+
+    def forward(self, x):
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class AvgPool2d(MaxPool2d):
+    def forward(self, x):
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class Upsample(Module):
+    """Nearest-neighbour upsampling by an integer ``scale_factor``."""
+
+    def __init__(self, scale_factor=2, mode: str = "nearest"):
+        super().__init__()
+        if mode != "nearest":
+            raise ValueError(f"Upsample: only mode='nearest' is implemented, got {mode!r}")
+        self.scale_factor = _pair(scale_factor)
+
+    def forward(self, x):
+        return F.upsample_nearest(x, self.scale_factor)

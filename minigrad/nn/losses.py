@@ -1,0 +1,200 @@
+"""Loss functions, functional and module forms, with PyTorch's ``reduction`` argument.
+
+    reduction='mean'  average over all elements (cross-entropy: weighted average over samples)
+    reduction='sum'   sum over all elements
+    reduction='none'  the per-element (per-sample) losses
+"""
+
+from __future__ import annotations
+
+from minigrad import backend
+from minigrad import functional as MF
+from minigrad.nn.module import Module
+from minigrad.ops import losses as _losses
+from minigrad.random import _generator
+from minigrad.tensor import Tensor, as_tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(loss, reduction, op):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+
+
+def _check_same_shape(op, input, target):
+    if input.shape != target.shape:
+        raise ValueError(f"{op}: input shape {input.shape} and target shape {target.shape} differ")
+
+
+def _target(input, target):
+    return target if isinstance(target, Tensor) else input._constant(target)
+
+
+def mse_loss(input, target, reduction: str = "mean"):
+    """l = (x - y)^2.   dl/dx = 2 (x - y)."""
+    target = _target(input, target)
+    _check_same_shape("mse_loss", input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction, "mse_loss")
+
+
+def l1_loss(input, target, reduction: str = "mean"):
+    """l = |x - y|.   dl/dx = sign(x - y) (0 where x == y)."""
+    target = _target(input, target)
+    _check_same_shape("l1_loss", input, target)
+    return _reduce(MF.abs(input - target), reduction, "l1_loss")
+
+
+def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
+    """l = -[y log p + (1 - y) log(1 - p)] on probabilities p, logs clamped at -100 like PyTorch.
+
+    Prefer ``binary_cross_entropy_with_logits``: applying a sigmoid first and then taking
+    logs loses precision when p is within float rounding of 0 or 1.
+    """
+    target = _target(input, target)
+    _check_same_shape("binary_cross_entropy", input, target)
+    loss = _losses.BinaryCrossEntropy()(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean"):
+    """The BCE of sigmoid(x) computed from logits x in the stable form max(x,0) - xy + log1p(e^-|x|)."""
+    target = _target(input, target)
+    _check_same_shape("binary_cross_entropy_with_logits", input, target)
+    loss = _losses.BinaryCrossEntropyWithLogits()(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def _class_targets(op, target, xp):
+    t = target.data if isinstance(target, Tensor) else target
+    t = xp.asarray(t)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: target must hold integer class indices, got dtype {t.dtype}")
+    return t
+
+
+def cross_entropy(input, target, weight=None, reduction: str = "mean"):
+    """l_n = -w[t_n] log softmax(x_n)[t_n] for logits (N, C) or (N, C, d1, ...) and class indices.
+
+    With class weights and reduction='mean', the sum is divided by sum_n w[t_n] (PyTorch's rule).
+    """
+    xp = backend.array_module(input.data)
+    t = _class_targets("cross_entropy", target, xp)
+    if input.ndim > 2:             # (N, C, d1, ...) -> (N * d1 * ..., C)
+        c = input.shape[1]
+        moved = input.permute(0, *range(2, input.ndim), 1)
+        if t.shape != input.shape[:1] + input.shape[2:]:
+            raise ValueError(f"cross_entropy: target shape {t.shape} does not match input {input.shape}")
+        input, t = moved.reshape(-1, c), t.reshape(-1)
+    elif input.ndim != 2:
+        raise ValueError(f"cross_entropy: expected logits (N, C), got {input.shape}")
+    w = None if weight is None else xp.asarray(weight.data if isinstance(weight, Tensor) else weight,
+                                               dtype=input.dtype)
+    loss = _losses.CrossEntropy(t, w)(input)
+    if reduction == "mean" and w is not None:
+        return loss.sum() / float(w[t].sum())
+    return _reduce(loss, reduction, "cross_entropy")
+
+
+def nll_loss(input, target, weight=None, reduction: str = "mean"):
+    """l_n = -w[t_n] input[n, t_n] for log-probabilities (N, C) (e.g. the output of log_softmax)."""
+    xp = backend.array_module(input.data)
+    t = _class_targets("nll_loss", target, xp)
+    if input.ndim != 2 or t.shape != input.shape[:1]:
+        raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {input.shape} and {t.shape}")
+    picked = input[xp.arange(input.shape[0]), t]
+    if weight is None:
+        return _reduce(-picked, reduction, "nll_loss")
+    w = xp.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)[t]
+    loss = -picked * Tensor(w)
+    return loss.sum() / float(w.sum()) if reduction == "mean" else _reduce(loss, reduction, "nll_loss")
+
+
+def gaussian_kl(mu, logvar, reduction: str = "sum"):
+    """KL(N(mu, diag(exp(logvar))) || N(0, I)) per sample, summed over the latent dims (last axis):
+
+        KL = -1/2 sum_j (1 + logvar_j - mu_j^2 - exp(logvar_j))
+
+    reduction: 'none' -> one value per sample, 'mean' -> averaged over samples,
+    'sum' -> summed over samples (the default, as in the VAE paper's per-batch objective).
+    """
+    if mu.shape != logvar.shape:
+        raise ValueError(f"gaussian_kl: mu {mu.shape} and logvar {logvar.shape} differ")
+    per_sample = -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum(-1)
+    return _reduce(per_sample, reduction, "gaussian_kl")
+
+
+def gaussian_kl_between(mu1, logvar1, mu2, logvar2, reduction: str = "sum"):
+    """KL(N(mu1, exp(logvar1)) || N(mu2, exp(logvar2))) for diagonal Gaussians, summed over the last axis:
+
+        KL = 1/2 sum_j (logvar2 - logvar1 + (exp(logvar1) + (mu1 - mu2)^2) / exp(logvar2) - 1)
+    """
+    shapes = {mu1.shape, logvar1.shape, mu2.shape, logvar2.shape}
+    if len(shapes) != 1:
+        raise ValueError(f"gaussian_kl_between: shapes differ: {mu1.shape}, {logvar1.shape}, "
+                         f"{mu2.shape}, {logvar2.shape}")
+    diff = mu1 - mu2
+    per_sample = 0.5 * (logvar2 - logvar1 + (logvar1.exp() + diff * diff) / logvar2.exp() - 1).sum(-1)
+    return _reduce(per_sample, reduction, "gaussian_kl_between")
+
+
+def reparameterize(mu, logvar, eps=None, generator=None):
+    """z = mu + exp(logvar / 2) * eps with eps ~ N(0, I) drawn from ``generator`` (or given)."""
+    mu, logvar = as_tensor(mu), as_tensor(logvar)
+    xp = backend.array_module(mu.data)
+    if eps is None:
+        eps = _generator(generator).numpy.standard_normal(mu.shape)
+    eps = eps.data if isinstance(eps, Tensor) else eps
+    return _losses.Reparameterize(xp.asarray(eps, dtype=mu.dtype))(mu, logvar)
+
+
+class _Loss(Module):
+    def __init__(self, reduction: str = "mean"):
+        super().__init__()
+        if reduction not in REDUCTIONS:
+            raise ValueError(f"{type(self).__name__}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+        self.reduction = reduction
+
+
+class MSELoss(_Loss):
+    def forward(self, input, target):
+        return mse_loss(input, target, self.reduction)
+
+
+class L1Loss(_Loss):
+    def forward(self, input, target):
+        return l1_loss(input, target, self.reduction)
+
+
+class BCELoss(_Loss):
+    def forward(self, input, target):
+        return binary_cross_entropy(input, target, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    def forward(self, input, target):
+        return binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    def __init__(self, weight=None, reduction: str = "mean"):
+        super().__init__(reduction)
+        self.weight = weight
+
+    def forward(self, input, target):
+        return cross_entropy(input, target, self.weight, self.reduction)
+
+
+class NLLLoss(CrossEntropyLoss):
+    def forward(self, input, target):
+        return nll_loss(input, target, self.weight, self.reduction)

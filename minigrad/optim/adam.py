@@ -1,0 +1,61 @@
+"""Adam and AdamW: per-parameter step sizes from running moments of the gradient."""
+
+from __future__ import annotations
+
+import math
+
+from minigrad.backend import array_module
+from minigrad.optim.optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """The update at step t (Kingma & Ba, as PyTorch implements it):
+
+        g = g + weight_decay * w                  (L2 penalty; AdamW decouples it instead)
+        m = beta1 m + (1 - beta1) g               (first moment)
+        v = beta2 v + (1 - beta2) g^2             (second moment)
+        w = w - lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+    """
+
+    decoupled = False
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0):
+        if lr < 0 or eps < 0 or weight_decay < 0 or not all(0 <= b < 1 for b in betas):
+            raise ValueError(f"{type(self).__name__}: invalid hyper-parameters lr={lr}, betas={betas}, "
+                             f"eps={eps}, weight_decay={weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
+
+    def update(self, w, g, state, group):
+        xp = array_module(w)
+        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if wd and self.decoupled:
+            w *= 1 - lr * wd
+        elif wd:
+            g = g + wd * w
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = xp.zeros_like(w)
+            state["exp_avg_sq"] = xp.zeros_like(w)
+        state["step"] += 1
+        t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * g
+        v *= beta2
+        v += (1 - beta2) * (g * g)
+        bias1, bias2 = 1 - beta1 ** t, 1 - beta2 ** t
+        denominator = xp.sqrt(v)
+        denominator /= math.sqrt(bias2)
+        denominator += eps
+        w -= (lr / bias1) * (m / denominator)
+
+
+class AdamW(Adam):
+    """Adam with *decoupled* weight decay (Loshchilov & Hutter): w = w - lr * wd * w, then Adam
+    without the L2 term. Default weight_decay = 0.01, as in PyTorch."""
+
+    decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.01):
+        super().__init__(params, lr, betas, eps, weight_decay)

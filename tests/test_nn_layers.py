@@ -1,0 +1,254 @@
+"""Layers: hypothesis gradient checks of conv, transposed conv, pooling, upsampling, batch norm,
+dropout; output shapes against the documented formulas; a naive-loop reference for the
+convolution; tie rules; initialisation; bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad import nn
+from minigrad.ops.conv import conv_output_size, conv_transpose_output_size
+from tests.strategies import arrays, leaf
+
+
+def naive_conv2d(x, w, b, stride, padding, dilation):
+    """The definition, with loops: y[n,o,i,j] = b[o] + sum_{c,u,v} w[o,c,u,v] x_pad[n,c,i s + u d, j s + v d]."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    ho = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
+    wo = conv_output_size(wd, kw, stride[1], padding[1], dilation[1])
+    y = np.zeros((n, o, ho, wo))
+    for i in range(ho):
+        for j in range(wo):
+            for u in range(kh):
+                for v in range(kw):
+                    patch = xp[:, :, i * stride[0] + u * dilation[0], j * stride[1] + v * dilation[1]]
+                    y[:, :, i, j] += patch @ w[:, :, u, v].T
+    return y + (0 if b is None else b[None, :, None, None])
+
+
+@st.composite
+def conv_case(draw):
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    reach = [dilation[a] * (kernel[a] - 1) + 1 - 2 * padding[a] for a in (0, 1)]
+    h = draw(st.integers(max(1, reach[0]), max(1, reach[0]) + 4))
+    w = draw(st.integers(max(1, reach[1]), max(1, reach[1]) + 4))
+    return (n, c, h, w), (o, c) + kernel, stride, padding, dilation, draw(st.booleans())
+
+
+@given(case=conv_case(), data=st.data())
+def test_conv2d(case, data):
+    x_shape, w_shape, stride, padding, dilation, bias = case
+    x, w = data.draw(arrays(x_shape, layout=False)), data.draw(arrays(w_shape, layout=False))
+    b = data.draw(arrays((w_shape[0],))) if bias else None
+    tensors = [leaf(x), leaf(w)] + ([leaf(b)] if bias else [])
+    y = F.conv2d(*tensors[:2], tensors[2] if bias else None, stride, padding, dilation)
+    expected_hw = tuple(conv_output_size(x_shape[2 + a], w_shape[2 + a], stride[a], padding[a], dilation[a])
+                        for a in (0, 1))
+    assert y.shape == (x_shape[0], w_shape[0]) + expected_hw
+    np.testing.assert_allclose(y.data, naive_conv2d(x, w, b, stride, padding, dilation), atol=1e-10)
+    fn = (lambda a, k, c: F.conv2d(a, k, c, stride, padding, dilation)) if bias else \
+        (lambda a, k: F.conv2d(a, k, None, stride, padding, dilation))
+    assert mg.gradcheck(fn, tensors)
+
+
+@st.composite
+def conv_transpose_case(draw):
+    n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = tuple(draw(st.integers(0, (dilation[a] * (kernel[a] - 1)) // 2)) for a in (0, 1))
+    output_padding = tuple(draw(st.integers(0, max(stride[a], dilation[a]) - 1)) for a in (0, 1))
+    h, w = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    return (n, c, h, w), (c, o) + kernel, stride, padding, output_padding, dilation, draw(st.booleans())
+
+
+@given(case=conv_transpose_case(), data=st.data())
+def test_conv_transpose2d(case, data):
+    x_shape, w_shape, stride, padding, output_padding, dilation, bias = case
+    out_hw = tuple(conv_transpose_output_size(x_shape[2 + a], w_shape[2 + a], stride[a], padding[a],
+                                              output_padding[a], dilation[a]) for a in (0, 1))
+    if min(out_hw) <= 0:
+        return
+    x, w = data.draw(arrays(x_shape, layout=False)), data.draw(arrays(w_shape, layout=False))
+    tensors = [leaf(x), leaf(w)] + ([leaf(data.draw(arrays((w_shape[1],))))] if bias else [])
+
+    def fn(*ts):
+        return F.conv_transpose2d(ts[0], ts[1], ts[2] if bias else None, stride, padding, output_padding, dilation)
+
+    y = fn(*tensors)
+    assert y.shape == (x_shape[0], w_shape[1]) + out_hw
+    # the defining property: conv_transpose is the adjoint of conv with the same weight,
+    # <conv_T(x), g> = <x, conv(g)> for every g of the output's shape
+    g = np.random.default_rng(0).standard_normal(y.shape)
+    no_bias = F.conv_transpose2d(leaf(x, False), leaf(w, False), None, stride, padding, output_padding, dilation)
+    conv_of_g = F.conv2d(leaf(g, False), leaf(w, False), None, stride, padding, dilation)
+    conv_of_g = conv_of_g.data[:, :, :x_shape[2], :x_shape[3]]   # output_padding >= stride adds rows
+    assert conv_of_g.shape == x.shape
+    np.testing.assert_allclose((no_bias.data * g).sum(), (x * conv_of_g).sum(), rtol=1e-9, atol=1e-9)
+    assert mg.gradcheck(fn, tensors)
+
+
+@st.composite
+def pool_case(draw):
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = tuple(draw(st.integers(0, kernel[a] // 2)) for a in (0, 1))
+    h = draw(st.integers(max(1, kernel[0] - 2 * padding[0]), 6))
+    w = draw(st.integers(max(1, kernel[1] - 2 * padding[1]), 6))
+    return (draw(st.integers(1, 2)), draw(st.integers(1, 2)), h, w), kernel, stride, padding
+
+
+@given(case=pool_case(), data=st.data())
+def test_max_pool2d(case, data):
+    shape, kernel, stride, padding = case
+    x = data.draw(arrays(shape, distinct=True, layout=False))       # no ties inside a window
+    y = F.max_pool2d(leaf(x), kernel, stride, padding)
+    assert y.shape == shape[:2] + tuple(conv_output_size(shape[2 + a], kernel[a], stride[a], padding[a])
+                                        for a in (0, 1))
+    assert mg.gradcheck(lambda t: F.max_pool2d(t, kernel, stride, padding), [leaf(x)])
+
+
+@given(case=pool_case(), data=st.data())
+def test_avg_pool2d(case, data):
+    shape, kernel, stride, padding = case
+    x = data.draw(arrays(shape, layout=False))
+    y = F.avg_pool2d(leaf(x), kernel, stride, padding)
+    w = np.full((shape[1], 1) + kernel, 1.0 / (kernel[0] * kernel[1]))
+    # average pooling = a depthwise convolution with a constant kernel
+    reference = np.concatenate([naive_conv2d(x[:, c:c + 1], w[c:c + 1], None, stride, padding, (1, 1))
+                                for c in range(shape[1])], axis=1)
+    np.testing.assert_allclose(y.data, reference, atol=1e-12)
+    assert mg.gradcheck(lambda t: F.avg_pool2d(t, kernel, stride, padding), [leaf(x)])
+
+
+@given(shape=st.tuples(st.integers(1, 2), st.integers(1, 2), st.integers(1, 3), st.integers(1, 3)),
+       scale=st.tuples(st.integers(1, 3), st.integers(1, 3)), data=st.data())
+def test_upsample_nearest(shape, scale, data):
+    x = data.draw(arrays(shape, layout=False))
+    y = F.upsample_nearest(leaf(x), scale)
+    np.testing.assert_array_equal(y.data, x.repeat(scale[0], 2).repeat(scale[1], 3))
+    assert mg.gradcheck(lambda t: F.upsample_nearest(t, scale), [leaf(x)])
+
+
+def test_max_pool_tie_rule_first_in_window_wins():
+    x = mg.tensor(np.array([[[[1.0, 1.0], [1.0, 0.0]]]]), dtype=mg.float64, requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[1.0, 0.0], [0.0, 0.0]])
+    # overlapping windows add their gradients
+    x = mg.tensor(np.array([[[[0.0, 5.0, 0.0]]]]), requires_grad=True)
+    F.max_pool2d(x, (1, 2), stride=1).sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[0.0, 2.0, 0.0]])
+
+
+@given(shape=st.sampled_from([(4, 3), (3, 2, 5), (2, 3, 2, 2)]), data=st.data())
+def test_batch_norm_train_mode(shape, data):
+    x = data.draw(arrays(shape, layout=False))
+    gamma, beta = data.draw(arrays((shape[1],))), data.draw(arrays((shape[1],)))
+    module = (nn.BatchNorm2d if len(shape) == 4 else nn.BatchNorm1d)(shape[1]).to(mg.float64)
+    with mg.no_grad():
+        module.weight.copy_(gamma)
+        module.bias.copy_(beta)
+    axes = (0,) + tuple(range(2, len(shape)))
+    bshape = (1, -1) + (1,) * (len(shape) - 2)
+    y = module(leaf(x))
+    mean, var = x.mean(axes, keepdims=True), x.var(axes, keepdims=True)
+    expected = gamma.reshape(bshape) * (x - mean) / np.sqrt(var + 1e-5) + beta.reshape(bshape)
+    np.testing.assert_allclose(y.data, expected, atol=1e-10)
+    m = x.size // shape[1]
+    np.testing.assert_allclose(module.running_mean.data, 0.1 * mean.reshape(-1), atol=1e-12)
+    np.testing.assert_allclose(module.running_var.data, 0.9 + 0.1 * var.reshape(-1) * m / (m - 1), atol=1e-12)
+    assert int(module.num_batches_tracked.item()) == 1
+    assert mg.gradcheck(lambda t, g, b: mg.ops.normalization.BatchNorm(1e-5)(t, g, b),
+                        [leaf(x), leaf(gamma), leaf(beta)])
+
+
+def test_batch_norm_eval_uses_running_statistics():
+    bn = nn.BatchNorm1d(2).to(mg.float64)
+    x = mg.tensor(np.random.default_rng(0).standard_normal((8, 2)) * 3 + 1)
+    for _ in range(30):
+        bn(x)
+    bn.eval()
+    y = bn(x)
+    np.testing.assert_allclose(bn.running_mean.data, x.data.mean(0), rtol=0.05)
+    expected = (x.data - bn.running_mean.data) / np.sqrt(bn.running_var.data + 1e-5)
+    np.testing.assert_allclose(y.data, expected, atol=1e-10)
+    xt = mg.Tensor(x.data.copy(), requires_grad=True)
+    assert mg.gradcheck(lambda t: bn(t), [xt])
+    with pytest.raises(ValueError, match=r"BatchNorm1d\(2\): expected input with 2 or 3 dims and 2 channels"):
+        bn(mg.randn(4, 3))
+
+
+def test_dropout_mask_scaling_and_determinism():
+    x = mg.ones(2000, requires_grad=True)
+    y = F.dropout(x, 0.25, generator=mg.Generator(5))
+    kept = y.data != 0
+    assert abs(kept.mean() - 0.75) < 0.04
+    np.testing.assert_allclose(y.data[kept], 1 / 0.75)
+    np.testing.assert_array_equal(F.dropout(x, 0.25, generator=mg.Generator(5)).data, y.data)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, y.data)             # dy/dx = mask / (1 - p)
+    layer = nn.Dropout(0.5)
+    layer.eval()
+    assert layer(x) is x
+    with pytest.raises(ValueError, match="p must be in"):
+        nn.Dropout(1.5)
+
+
+def test_layer_modules_match_their_functions_and_initialise_like_pytorch():
+    g = mg.Generator(0)
+    conv = nn.Conv2d(3, 8, 3, stride=2, padding=1, generator=g)
+    bound = 1 / np.sqrt(3 * 9)
+    assert conv.weight.shape == (8, 3, 3, 3) and np.abs(conv.weight.data).max() <= bound
+    assert np.abs(conv.weight.data).max() > 0.9 * bound                 # uniform on the whole range
+    convt = nn.ConvTranspose2d(8, 4, 4, stride=2, padding=1)
+    assert convt.weight.shape == (8, 4, 4, 4) and np.abs(convt.weight.data).max() <= 1 / np.sqrt(4 * 16)
+    x = mg.randn(2, 3, 8, 8)
+    assert conv(x).shape == (2, 8, 4, 4) and convt(conv(x)).shape == (2, 4, 8, 8)
+    lin = nn.Linear(50, 20)
+    w = lin.weight.data
+    assert abs(w.std() - 1 / np.sqrt(50) / np.sqrt(3)) < 0.01         # std of U(-b, b) is b / sqrt(3)
+    assert nn.Unflatten(1, (1, 4, 4))(mg.randn(3, 16)).shape == (3, 1, 4, 4)
+    assert nn.Flatten()(mg.randn(3, 1, 4, 4)).shape == (3, 16)
+    assert nn.Upsample(2)(mg.randn(1, 2, 3, 3)).shape == (1, 2, 6, 6)
+    assert nn.AvgPool2d(2)(mg.randn(1, 2, 4, 4)).shape == (1, 2, 2, 2)
+
+
+def test_init_functions():
+    w = mg.nn.Parameter(np.empty((300, 200), dtype=np.float32))
+    nn.init.xavier_uniform_(w, generator=mg.Generator(1))
+    assert abs(w.data.var() - 2 / 500) < 2e-4
+    nn.init.kaiming_normal_(w, nonlinearity="relu", generator=mg.Generator(1))
+    assert abs(w.data.var() - 2 / 200) < 5e-4
+    nn.init.xavier_normal_(w, gain=nn.init.calculate_gain("tanh"), generator=mg.Generator(1))
+    assert abs(w.data.var() - (5 / 3) ** 2 * 2 / 500) < 5e-4
+    nn.init.zeros_(w)
+    assert not w.data.any()
+    with pytest.raises(ValueError, match="unknown nonlinearity"):
+        nn.init.calculate_gain("swish")
+
+
+def test_layer_errors_name_the_layer_and_shapes():
+    with pytest.raises(ValueError, match=r"Conv2d\(3, 8\): expected input \(N, 3, H, W\), got \(2, 1, 8, 8\)"):
+        nn.Conv2d(3, 8, 3)(mg.randn(2, 1, 8, 8))
+    with pytest.raises(ValueError, match=r"conv2d: kernel \(5, 5\).*larger than the padded input \(3, 3\)"):
+        F.conv2d(mg.randn(1, 1, 3, 3), mg.randn(1, 1, 5, 5))
+    with pytest.raises(ValueError, match=r"Linear\(4, 2\): input shape \(3, 5\) does not end in 4"):
+        nn.Linear(4, 2)(mg.randn(3, 5))
+    with pytest.raises(ValueError, match=r"ConvTranspose2d\(4, 2\): expected input \(N, 4, H, W\)"):
+        nn.ConvTranspose2d(4, 2, 3)(mg.randn(1, 3, 5, 5))
+    with pytest.raises(ValueError, match=r"output_padding \(2, 2\) must be smaller than stride \(2, 2\)"):
+        F.conv_transpose2d(mg.randn(1, 1, 3, 3), mg.randn(1, 1, 3, 3), stride=2, output_padding=2)
+    with pytest.raises(ValueError, match=r"pool2d: kernel \(5, 5\) is larger than the input \(3, 3\)"):
+        F.max_pool2d(mg.randn(1, 1, 3, 3), 5)
