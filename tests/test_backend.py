@@ -55,6 +55,7 @@ def test_moving_between_devices(fake_gpu):
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     d = x.to("cuda")
     assert d.device == "cuda:0" and isinstance(d.data, FakeDeviceArray)
+    assert type(d.creator).__name__ == "ToDevice"      # a differentiable move
     assert backend.array_module(d.data) is fake_cupy and backend.array_module(x.data) is np
     back = d.cpu()
     assert back.device == "cpu" and type(back.data) is np.ndarray
@@ -86,7 +87,7 @@ def _assert_on_device(*tensors):
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary_ops_stay_on_device(fake_gpu, name):
-    fn, _, options = UNARY[name]
+    fn, _, options, _ = UNARY[name]
     values = np.linspace(options.get("low", -2.0), options.get("high", 2.0), 12).reshape(3, 4) + 0.013
     t = _on_device_values(values)
     out = fn(t)
@@ -97,7 +98,7 @@ def test_unary_ops_stay_on_device(fake_gpu, name):
 
 @pytest.mark.parametrize("name", sorted(BINARY))
 def test_binary_ops_stay_on_device(fake_gpu, name):
-    fn, _, options_a, options_b = BINARY[name]
+    fn, _, options_a, options_b, _ = BINARY[name]
     a = _on_device_values(np.linspace(options_a.get("low", -2), options_a.get("high", 2), 12).reshape(3, 4))
     b = _on_device_values(np.linspace(options_b.get("low", 0.5), options_b.get("high", 2), 4) + 0.01)
     out = fn(a, b)

@@ -11,17 +11,22 @@ from hypothesis import strategies as st
 
 import minigrad as mg
 import minigrad.nn.functional as F
+from minigrad.ops import activations as A
+from minigrad.ops import arithmetic as AR
 from tests.strategies import arrays, broadcastable_shapes, leaf, nonscalar_shapes, shapes
 
 
-def check(fn, reference, *values):
-    """Forward equals the NumPy reference; gradcheck passes; inputs are not modified."""
+def check_op(fn, reference, *values, op=None):
+    """Forward equals the NumPy reference; gradcheck passes; inputs are not modified;
+    and, if ``op`` is given, the result was made by that Function class."""
     originals = [v.copy() for v in values]
     tensors = [leaf(v) for v in values]
     out = fn(*tensors)
     outs = out if isinstance(out, (tuple, list)) else (out,)
     expected = reference(*values)
     expected = expected if isinstance(expected, (tuple, list)) else (expected,)
+    if op is not None:
+        assert type(outs[0].creator) is op, f"made by {type(outs[0].creator).__name__}, not {op.__name__}"
     for o, e in zip(outs, expected):
         assert o.dtype == np.float64
         np.testing.assert_allclose(o.data, e, rtol=1e-10, atol=1e-12)
@@ -35,48 +40,48 @@ def sigmoid_ref(x):
 
 
 UNARY = {
-    "exp": (mg.exp, np.exp, {}),
-    "log": (mg.log, np.log, dict(low=0.2, high=4.0)),
-    "sqrt": (mg.sqrt, np.sqrt, dict(low=0.2, high=4.0)),
-    "abs": (mg.abs, np.abs, dict(away_from=0.0)),
-    "neg": (mg.neg, np.negative, {}),
-    "pow_constant_int": (lambda t: t ** 3, lambda x: x ** 3, {}),
-    "pow_constant_negative": (lambda t: t ** -2, lambda x: x ** -2.0, dict(away_from=0.0, margin=0.3)),
-    "pow_constant_fraction": (lambda t: mg.pow(t, 0.5), np.sqrt, dict(low=0.2, high=4.0)),
-    "clip": (lambda t: mg.clip(t, -1.0, 1.5), lambda x: np.clip(x, -1.0, 1.5), dict(away_from=[-1.0, 1.5])),
-    "clip_low_only": (lambda t: t.clamp(min=0.5), lambda x: np.maximum(x, 0.5), dict(away_from=0.5)),
-    "tanh": (mg.tanh, np.tanh, {}),
-    "sigmoid": (mg.sigmoid, sigmoid_ref, dict(low=-8.0, high=8.0)),
-    "relu": (F.relu, lambda x: np.maximum(x, 0), dict(away_from=0.0)),
-    "leaky_relu": (lambda t: F.leaky_relu(t, 0.2), lambda x: np.where(x > 0, x, 0.2 * x), dict(away_from=0.0)),
-    "softplus": (F.softplus, lambda x: np.logaddexp(0, x), dict(low=-8.0, high=8.0)),
-    "elu": (lambda t: F.elu(t, 1.3), lambda x: np.where(x > 0, x, 1.3 * np.expm1(x)), dict(away_from=0.0)),
+    "exp": (mg.exp, np.exp, {}, AR.Exp),
+    "log": (mg.log, np.log, dict(low=0.2, high=4.0), AR.Log),
+    "sqrt": (mg.sqrt, np.sqrt, dict(low=0.2, high=4.0), AR.Sqrt),
+    "abs": (mg.abs, np.abs, dict(away_from=0.0), AR.Abs),
+    "neg": (mg.neg, np.negative, {}, AR.Neg),
+    "pow_constant_int": (lambda t: t ** 3, lambda x: x ** 3, {}, AR.PowConstant),
+    "pow_constant_negative": (lambda t: t ** -2, lambda x: x ** -2.0, dict(away_from=0.0, margin=0.3), AR.PowConstant),
+    "pow_constant_fraction": (lambda t: mg.pow(t, 0.5), np.sqrt, dict(low=0.2, high=4.0), AR.PowConstant),
+    "clip": (lambda t: mg.clip(t, -1.0, 1.5), lambda x: np.clip(x, -1.0, 1.5), dict(away_from=[-1.0, 1.5]), AR.Clip),
+    "clip_low_only": (lambda t: t.clamp(min=0.5), lambda x: np.maximum(x, 0.5), dict(away_from=0.5), AR.Clip),
+    "tanh": (mg.tanh, np.tanh, {}, A.Tanh),
+    "sigmoid": (mg.sigmoid, sigmoid_ref, dict(low=-8.0, high=8.0), A.Sigmoid),
+    "relu": (F.relu, lambda x: np.maximum(x, 0), dict(away_from=0.0), A.ReLU),
+    "leaky_relu": (lambda t: F.leaky_relu(t, 0.2), lambda x: np.where(x > 0, x, 0.2 * x), dict(away_from=0.0), A.LeakyReLU),
+    "softplus": (F.softplus, lambda x: np.logaddexp(0, x), dict(low=-8.0, high=8.0), A.Softplus),
+    "elu": (lambda t: F.elu(t, 1.3), lambda x: np.where(x > 0, x, 1.3 * np.expm1(x)), dict(away_from=0.0), A.ELU),
 }
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 @given(data=st.data())
 def test_unary(name, data):
-    fn, reference, options = UNARY[name]
+    fn, reference, options, op = UNARY[name]
     x = data.draw(arrays(shapes, **options))
-    check(fn, reference, x)
+    check_op(fn, reference, x, op=op)
 
 
 BINARY = {
-    "add": (lambda a, b: a + b, np.add, {}, {}),
-    "sub": (lambda a, b: a - b, np.subtract, {}, {}),
-    "mul": (lambda a, b: a * b, np.multiply, {}, {}),
-    "div": (lambda a, b: a / b, np.divide, {}, dict(away_from=0.0, margin=0.25)),
-    "pow": (lambda a, b: a ** b, np.power, dict(low=0.3, high=3.0), dict(low=-2.0, high=2.0)),
-    "maximum": (mg.maximum, np.maximum, {}, {}),
-    "minimum": (mg.minimum, np.minimum, {}, {}),
+    "add": (lambda a, b: a + b, np.add, {}, {}, AR.Add),
+    "sub": (lambda a, b: a - b, np.subtract, {}, {}, AR.Sub),
+    "mul": (lambda a, b: a * b, np.multiply, {}, {}, AR.Mul),
+    "div": (lambda a, b: a / b, np.divide, {}, dict(away_from=0.0, margin=0.25), AR.Div),
+    "pow": (lambda a, b: a ** b, np.power, dict(low=0.3, high=3.0), dict(low=-2.0, high=2.0), AR.Pow),
+    "maximum": (mg.maximum, np.maximum, {}, {}, AR.Maximum),
+    "minimum": (mg.minimum, np.minimum, {}, {}, AR.Minimum),
 }
 
 
 @pytest.mark.parametrize("name", sorted(BINARY))
 @given(data=st.data())
 def test_binary_broadcasting(name, data):
-    fn, reference, options_a, options_b = BINARY[name]
+    fn, reference, options_a, options_b, op = BINARY[name]
     shape_a, shape_b = data.draw(broadcastable_shapes(2))
     a = data.draw(arrays(shape_a, **options_a))
     b = data.draw(arrays(shape_b, **options_b))
@@ -84,7 +89,7 @@ def test_binary_broadcasting(name, data):
         gap = np.abs(np.broadcast_to(a, np.broadcast_shapes(a.shape, b.shape)) - b)
         if gap.size and gap.min() < 1e-3:
             b = b + 0.5
-    check(fn, reference, a, b)
+    check_op(fn, reference, a, b, op=op)
 
 
 @given(data=st.data())
@@ -92,7 +97,7 @@ def test_where(data):
     shape_c, shape_a, shape_b = data.draw(broadcastable_shapes(3))
     condition = data.draw(arrays(shape_c)) > 0
     a, b = data.draw(arrays(shape_a)), data.draw(arrays(shape_b))
-    check(lambda x, y: mg.where(condition, x, y), lambda x, y: np.where(condition, x, y), a, b)
+    check_op(lambda x, y: mg.where(condition, x, y), lambda x, y: np.where(condition, x, y), a, b)
 
 
 @given(data=st.data())
@@ -100,10 +105,10 @@ def test_operators_with_constants_on_either_side(data):
     x = data.draw(arrays(shapes, away_from=0.0, margin=0.3))
     c = data.draw(st.floats(0.5, 2.0))
     array = data.draw(arrays(x.shape, low=0.5, high=2.0, layout=False))
-    check(lambda t: 2.0 * t + c, lambda v: 2.0 * v + c, x)
-    check(lambda t: c / t - t / c, lambda v: c / v - v / c, x)
-    check(lambda t: array * t - np.float64(c) ** t, lambda v: array * v - c ** v, x)
-    check(lambda t: array - t, lambda v: array - v, x)
+    check_op(lambda t: 2.0 * t + c, lambda v: 2.0 * v + c, x)
+    check_op(lambda t: c / t - t / c, lambda v: c / v - v / c, x)
+    check_op(lambda t: array * t - np.float64(c) ** t, lambda v: array * v - c ** v, x)
+    check_op(lambda t: array - t, lambda v: array - v, x)
 
 
 # ------------------------------------------------------------------ reductions
@@ -142,7 +147,7 @@ def test_reductions(name, case, data):
     make_fn, make_ref, options = REDUCTIONS[name]
     shape, dim, keepdim = case
     x = data.draw(arrays(shape, **options))
-    check(make_fn(dim, keepdim), make_ref(dim, keepdim), x)
+    check_op(make_fn(dim, keepdim), make_ref(dim, keepdim), x)
 
 
 @given(case=reduction_case(), unbiased=st.booleans(), data=st.data())
@@ -152,7 +157,7 @@ def test_var(case, unbiased, data):
     if unbiased and count < 2:
         unbiased = False
     x = data.draw(arrays(shape))
-    check(lambda t: t.var(dim, keepdim, unbiased),
+    check_op(lambda t: t.var(dim, keepdim, unbiased),
           lambda v: v.var(np_axes(dim), keepdims=keepdim, ddof=int(unbiased)), x)
 
 
@@ -165,8 +170,8 @@ def test_softmax_and_log_softmax(shape, data):
         e = np.exp(v - v.max(dim, keepdims=True))
         return e / e.sum(dim, keepdims=True)
 
-    check(lambda t: F.softmax(t, dim), softmax_ref, x)
-    check(lambda t: F.log_softmax(t, dim), lambda v: np.log(softmax_ref(v)), x)
+    check_op(lambda t: F.softmax(t, dim), softmax_ref, x)
+    check_op(lambda t: F.log_softmax(t, dim), lambda v: np.log(softmax_ref(v)), x)
 
 
 # ------------------------------------------------------------------ matrix products
@@ -196,7 +201,7 @@ def matrix_sides_triple():
 @given(pair=matmul_shapes(), data=st.data())
 def test_matmul(pair, data):
     a, b = data.draw(arrays(pair[0])), data.draw(arrays(pair[1]))
-    check(lambda x, y: x @ y, np.matmul, a, b)
+    check_op(lambda x, y: x @ y, np.matmul, a, b)
 
 
 @given(lead=st.lists(st.integers(1, 3), max_size=2), sides=st.tuples(st.integers(1, 4), st.integers(1, 4)),
@@ -207,9 +212,9 @@ def test_linear(lead, sides, bias, data):
     w = data.draw(arrays((n_out, n_in)))
     if bias:
         b = data.draw(arrays((n_out,)))
-        check(F.linear, lambda xv, wv, bv: xv @ wv.T + bv, x, w, b)
+        check_op(F.linear, lambda xv, wv, bv: xv @ wv.T + bv, x, w, b)
     else:
-        check(F.linear, lambda xv, wv: xv @ wv.T, x, w)
+        check_op(F.linear, lambda xv, wv: xv @ wv.T, x, w)
 
 
 # ------------------------------------------------------------------ shapes and indexing
@@ -217,21 +222,21 @@ def test_linear(lead, sides, bias, data):
 def test_reshape_flatten_squeeze_unsqueeze(shape, data):
     x = data.draw(arrays(shape))
     n = x.size
-    check(lambda t: t.reshape(n, 1) * 1.0, lambda v: v.reshape(n, 1), x)
-    check(lambda t: t.reshape(-1), lambda v: v.reshape(-1), x)
-    check(lambda t: mg.flatten(t, 0, -1), lambda v: v.reshape(-1), x)
-    check(lambda t: t.unsqueeze(1).squeeze(), lambda v: np.squeeze(v), x)
-    check(lambda t: mg.unsqueeze(t, -1), lambda v: v[..., None], x)
+    check_op(lambda t: t.reshape(n, 1) * 1.0, lambda v: v.reshape(n, 1), x)
+    check_op(lambda t: t.reshape(-1), lambda v: v.reshape(-1), x)
+    check_op(lambda t: mg.flatten(t, 0, -1), lambda v: v.reshape(-1), x)
+    check_op(lambda t: t.unsqueeze(1).squeeze(), lambda v: np.squeeze(v), x)
+    check_op(lambda t: mg.unsqueeze(t, -1), lambda v: v[..., None], x)
 
 
 @given(shape=nonscalar_shapes, data=st.data())
 def test_transpose_and_permute(shape, data):
     x = data.draw(arrays(shape))
     order = data.draw(st.permutations(range(len(shape))))
-    check(lambda t: t.permute(*order), lambda v: v.transpose(order), x)
-    check(lambda t: t.T, lambda v: v.T, x)
+    check_op(lambda t: t.permute(*order), lambda v: v.transpose(order), x)
+    check_op(lambda t: t.T, lambda v: v.T, x)
     if len(shape) >= 2:
-        check(lambda t: t.transpose(0, -1), lambda v: np.swapaxes(v, 0, -1), x)
+        check_op(lambda t: t.transpose(0, -1), lambda v: np.swapaxes(v, 0, -1), x)
 
 
 @given(shapes_=broadcastable_shapes(2), data=st.data())
@@ -239,7 +244,7 @@ def test_broadcast_to(shapes_, data):
     small, other = shapes_
     target = np.broadcast_shapes(small, other)
     x = data.draw(arrays(small))
-    check(lambda t: t.broadcast_to(target), lambda v: np.broadcast_to(v, target), x)
+    check_op(lambda t: t.broadcast_to(target), lambda v: np.broadcast_to(v, target), x)
 
 
 @st.composite
@@ -273,7 +278,7 @@ def hnp_shapes_for_index():
 def test_getitem(case, data):
     shape, index = case
     x = data.draw(arrays(shape))
-    check(lambda t: t[index], lambda v: v[index], x)
+    check_op(lambda t: t[index], lambda v: v[index], x)
 
 
 def test_getitem_repeated_indices_accumulate():
@@ -288,12 +293,12 @@ def test_cat_stack_split(data):
     dim = data.draw(st.integers(0, len(base) - 1))
     sizes = data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
     parts = [data.draw(arrays(base[:dim] + (s,) + base[dim + 1:])) for s in sizes]
-    check(lambda *ts: mg.cat(ts, dim), lambda *vs: np.concatenate(vs, dim), *parts)
+    check_op(lambda *ts: mg.cat(ts, dim), lambda *vs: np.concatenate(vs, dim), *parts)
     same = [data.draw(arrays(base)) for _ in sizes]
-    check(lambda *ts: mg.stack(ts, dim), lambda *vs: np.stack(vs, dim), *same)
+    check_op(lambda *ts: mg.stack(ts, dim), lambda *vs: np.stack(vs, dim), *same)
     whole = np.concatenate(parts, dim)
     bounds = np.cumsum(sizes)[:-1]
-    check(lambda t: t.split(sizes, dim), lambda v: np.split(v, bounds, dim), whole)
+    check_op(lambda t: t.split(sizes, dim), lambda v: np.split(v, bounds, dim), whole)
 
 
 def test_split_with_size_and_unused_piece():
