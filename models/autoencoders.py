@@ -1,0 +1,162 @@
+"""The autoencoder family: an encoder f, a decoder g, and the reconstruction r = g(f(x)).
+
+* undercomplete: the code h = f(x) is smaller than x, so the network must keep only what
+  matters (``code_dim=2`` gives a plottable manifold);
+* stacked: several hidden layers on each side (``hidden=(512, 256)``);
+* overcomplete: h is *larger* than x -- without a regularizer it can simply copy its
+  input. ``sparsity`` adds lambda * sum|h| to the loss (an L1 penalty on the code), which
+  forces most code units to stay silent; weight decay in the optimizer also helps;
+* denoising: train on L(x, g(f(x_noisy))) with a corruption from ``minigrad.data``
+  (Gaussian noise, salt and pepper, or an occluding rectangle for inpainting).
+
+The decoder outputs *logits*; the reconstruction is sigmoid(logits), and the loss is the
+binary cross-entropy with logits summed over pixels (``loss='bce'``, for images in [0, 1])
+or the squared error (``loss='mse'``, reconstructing sigmoid(logits)). Both are reported
+per sample.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.nn import functional as F
+
+
+def _prod(shape):
+    return int(np.prod(shape))
+
+
+def mlp(sizes, activation=nn.ReLU, last_activation=None, generator=None):
+    """Linear layers through ``sizes``, ``activation`` between them."""
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b, generator=generator))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    if last_activation is not None:
+        layers.append(last_activation())
+    return layers
+
+
+class AutoEncoderBase(nn.Module):
+    """What every autoencoder shares: losses, the denoising corruption, and the six uses."""
+
+    loss_kind = "bce"
+    sparsity = 0.0
+    corruption = None       # a function (x array, generator) -> corrupted x array, for denoising
+    corruption_generator = None
+
+    def forward(self, x):
+        """The decoder's logits for x (apply sigmoid for the reconstruction)."""
+        return self.decode(self.encode(x))
+
+    def reconstruction_loss(self, logits, x):
+        """Per-sample loss in the chosen form (summed over pixels)."""
+        if self.loss_kind == "bce":
+            return F.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
+        return F.mse_loss(F.sigmoid(logits), x, reduction="none").flatten(1).sum(1)
+
+    def training_loss(self, x, *_labels):
+        inputs = x
+        if self.corruption is not None and self.training:
+            inputs = mg.Tensor(self.corruption(x.data, self.corruption_generator))
+        code = self.encode(inputs)
+        loss = self.reconstruction_loss(self.decode(code), x).mean()
+        result = {"reconstruction": loss.item()}
+        if self.sparsity:
+            penalty = code.abs().flatten(1).sum(1).mean()       # lambda * sum_j |h_j|, averaged over samples
+            loss = loss + self.sparsity * penalty
+            result["sparsity"] = penalty.item()
+        result["loss"] = loss
+        return result
+
+    # -------------------------------------------------------------- the six uses
+    def _no_grad_batches(self, x, fn, batch_size=1024):
+        was = self.training
+        self.eval()
+        with mg.no_grad():
+            out = np.concatenate([fn(mg.as_tensor(x[i:i + batch_size])).numpy() for i in range(0, len(x), batch_size)])
+        self.train(was)
+        return out
+
+    def codes(self, x, batch_size: int = 1024) -> np.ndarray:
+        """h = f(x) for every sample: dimensionality reduction, retrieval and clustering features."""
+        return self._no_grad_batches(x, lambda t: self.encode(t).flatten(1), batch_size)
+
+    def reconstruct(self, x, batch_size: int = 1024) -> np.ndarray:
+        """r = sigmoid(g(f(x))): denoising (give it noisy x) and inpainting (occluded x)."""
+        return self._no_grad_batches(x, lambda t: F.sigmoid(self(t)), batch_size)
+
+    def decode_codes(self, h, batch_size: int = 1024) -> np.ndarray:
+        """sigmoid(g(h)) for chosen codes, e.g. points of the 2-D code plane."""
+        return self._no_grad_batches(h, lambda t: F.sigmoid(self.decode(t)), batch_size)
+
+    def anomaly_scores(self, x, batch_size: int = 1024) -> np.ndarray:
+        """Per-sample reconstruction error (the training loss): high for unusual inputs."""
+        return self._no_grad_batches(x, lambda t: self.reconstruction_loss(self(t), t), batch_size)
+
+
+class AutoEncoder(AutoEncoderBase):
+    """MLP autoencoder: input -> hidden... -> code -> reversed hidden... -> input.
+
+    code_activation: None (linear code), "relu" (non-negative, natural with a sparsity
+    penalty) or "sigmoid".
+    """
+
+    def __init__(self, input_shape=(1, 28, 28), hidden=(256,), code_dim: int = 32, code_activation=None,
+                 loss: str = "bce", sparsity: float = 0.0, corruption=None, seed: int = 0):
+        super().__init__()
+        if loss not in ("bce", "mse"):
+            raise ValueError(f"AutoEncoder: loss must be 'bce' or 'mse', got {loss!r}")
+        gen = mg.Generator(seed)
+        self.input_shape, self.code_dim = tuple(input_shape), code_dim
+        self.loss_kind, self.sparsity = loss, sparsity
+        self.corruption, self.corruption_generator = corruption, mg.Generator(seed + 1)
+        d = _prod(input_shape)
+        last = {None: None, "relu": nn.ReLU, "sigmoid": nn.Sigmoid}[code_activation]
+        self.encoder = nn.Sequential(nn.Flatten(), *mlp([d, *hidden, code_dim], last_activation=last, generator=gen))
+        self.decoder = nn.Sequential(*mlp([code_dim, *reversed(hidden), d], generator=gen),
+                                     nn.Unflatten(1, self.input_shape))
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, h):
+        return self.decoder(h)
+
+
+class ConvAutoEncoder(AutoEncoderBase):
+    """Convolutional autoencoder for (C, S, S) images with S divisible by 4.
+
+    encoder: conv 3x3 stride 2 (S -> S/2) -> ReLU -> conv 3x3 stride 2 (S/2 -> S/4) -> ReLU -> linear to code
+    decoder: linear -> (c2, S/4, S/4) -> transposed conv 4x4 stride 2 -> ReLU -> transposed conv 4x4 stride 2
+    """
+
+    def __init__(self, input_shape=(1, 28, 28), channels=(16, 32), code_dim: int = 32, loss: str = "bce",
+                 sparsity: float = 0.0, corruption=None, seed: int = 0):
+        super().__init__()
+        c, s, _ = input_shape
+        if s % 4:
+            raise ValueError(f"ConvAutoEncoder: image size must be divisible by 4, got {input_shape}")
+        gen = mg.Generator(seed)
+        c1, c2 = channels
+        q = s // 4
+        self.input_shape, self.code_dim = tuple(input_shape), code_dim
+        self.loss_kind, self.sparsity = loss, sparsity
+        self.corruption, self.corruption_generator = corruption, mg.Generator(seed + 1)
+        self.encoder = nn.Sequential(
+            nn.Conv2d(c, c1, 3, stride=2, padding=1, generator=gen), nn.ReLU(),
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1, generator=gen), nn.ReLU(),
+            nn.Flatten(), nn.Linear(c2 * q * q, code_dim, generator=gen))
+        self.decoder = nn.Sequential(
+            nn.Linear(code_dim, c2 * q * q, generator=gen), nn.ReLU(), nn.Unflatten(1, (c2, q, q)),
+            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1, generator=gen), nn.ReLU(),
+            nn.ConvTranspose2d(c1, c, 4, stride=2, padding=1, generator=gen))
+
+    def encode(self, x):
+        return self.encoder(x)
+
+    def decode(self, h):
+        return self.decoder(h)

@@ -1,0 +1,111 @@
+"""Supervised models: an MLP and a LeNet-style CNN classifier, and an MLP for regression."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad as mg
+from minigrad import nn
+from minigrad.nn import functional as F
+
+
+class Classifier(nn.Module):
+    """Shared by the classifiers: cross-entropy training loss, predictions, probabilities."""
+
+    def training_loss(self, x, y):
+        logits = self(x)
+        loss = F.cross_entropy(logits, y)
+        accuracy = float((logits.data.argmax(1) == y.data).mean())
+        return {"loss": loss, "accuracy": accuracy}
+
+    def predict_proba(self, x, batch_size: int = 1024):
+        """Class probabilities (n, K) as a NumPy array, computed in eval mode without a graph."""
+        return np.concatenate([F.softmax(self._logits(x[i:i + batch_size]), 1).numpy()
+                               for i in range(0, len(x), batch_size)])
+
+    def predict(self, x, batch_size: int = 1024):
+        return self.predict_proba(x, batch_size).argmax(1)
+
+    def features(self, x, batch_size: int = 1024):
+        """The penultimate layer's activations, e.g. for the Fréchet distance."""
+        was = self.training
+        self.eval()
+        with mg.no_grad():
+            out = np.concatenate([self.body(mg.as_tensor(x[i:i + batch_size])).numpy()
+                                  for i in range(0, len(x), batch_size)])
+        self.train(was)
+        return out
+
+    def _logits(self, x):
+        was = self.training
+        self.eval()
+        with mg.no_grad():
+            logits = self(mg.as_tensor(x))
+        self.train(was)
+        return logits
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+
+class MLPClassifier(Classifier):
+    """Flatten -> [Linear -> ReLU -> Dropout] per hidden layer -> Linear to class logits."""
+
+    def __init__(self, in_features: int = 784, hidden=(512, 256), num_classes: int = 10, dropout: float = 0.0,
+                 generator=None):
+        super().__init__()
+        layers, width = [nn.Flatten()], in_features
+        for h in hidden:
+            layers += [nn.Linear(width, h, generator=generator), nn.ReLU()]
+            if dropout:
+                layers.append(nn.Dropout(dropout, generator=generator))
+            width = h
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(width, num_classes, generator=generator)
+
+
+class CNNClassifier(Classifier):
+    """LeNet-style: two [conv 3x3 -> ReLU -> max-pool 2] stages, then a hidden dense layer.
+
+    For 28x28 inputs the feature maps go 28 -> 14 -> 7; for 8x8 digits 8 -> 4 -> 2.
+    """
+
+    def __init__(self, image_size: int = 28, in_channels: int = 1, channels=(32, 64), hidden: int = 128,
+                 num_classes: int = 10, dropout: float = 0.0, generator=None):
+        super().__init__()
+        if image_size % 4:
+            raise ValueError(f"CNNClassifier: image_size must be divisible by 4, got {image_size}")
+        c1, c2 = channels
+        side = image_size // 4
+        layers = [
+            nn.Conv2d(in_channels, c1, 3, padding=1, generator=generator), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(c1, c2, 3, padding=1, generator=generator), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(c2 * side * side, hidden, generator=generator), nn.ReLU(),
+        ]
+        if dropout:
+            layers.append(nn.Dropout(dropout, generator=generator))
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(hidden, num_classes, generator=generator)
+
+
+class RegressionMLP(nn.Module):
+    """y = f(x) with tanh hidden layers and a linear output, trained on the mean squared error."""
+
+    def __init__(self, in_features: int = 1, hidden=(64, 64), out_features: int = 1, generator=None):
+        super().__init__()
+        layers, width = [], in_features
+        for h in hidden:
+            layers += [nn.Linear(width, h, generator=generator), nn.Tanh()]
+            width = h
+        layers.append(nn.Linear(width, out_features, generator=generator))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+    def training_loss(self, x, y):
+        return {"loss": F.mse_loss(self(x), y)}
+
+    def predict(self, x):
+        with mg.no_grad():
+            return self(mg.as_tensor(x)).numpy()

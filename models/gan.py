@@ -1,0 +1,220 @@
+"""Generative adversarial networks (Goodfellow et al. 2014).
+
+A generator G maps noise z ~ N(0, I) to data space; a discriminator D outputs the logit
+of the probability that its input is real. They play the minimax game
+
+    min_G max_D  V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]
+
+``GANTrainer.train`` follows the paper's minibatch algorithm literally: for each training
+iteration,
+    for k steps:   sample m noise vectors and m data examples, and update D by *ascending*
+                   its stochastic gradient of  1/m sum [log D(x_i) + log(1 - D(G(z_i)))];
+    then once:     sample m noise vectors and update G by *descending* its gradient of
+                   1/m sum log(1 - D(G(z_i)))            ("saturating" loss), or of
+                   -1/m sum log D(G(z_i))                ("non-saturating", the paper's
+                   practical advice: the same fixed point, but strong gradients early on,
+                   when D easily rejects G's samples and log(1 - D(G(z))) saturates).
+
+At the game's equilibrium the generator's distribution equals the data's and D(x) = 1/2
+everywhere: the trainer records mean D(x) and D(G(z)) per iteration so this can be watched.
+Mode collapse -- G covering only some of the data's modes -- is measured by classifying
+generated samples (``mode_report``).
+
+With logits l = D(.), log D = -softplus(-l) and log(1 - D) = -softplus(l), so every loss
+below is a binary cross-entropy with logits, computed stably.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+import metrics
+import minigrad as mg
+from minigrad import nn, optim
+from minigrad.nn import functional as F
+from models.autoencoders import mlp
+from models.progress import progress
+
+
+class MLPGenerator(nn.Module):
+    """z -> hidden (ReLU) ... -> data, with a tanh (data in [-1, 1]) or sigmoid (data in [0, 1]) output."""
+
+    def __init__(self, latent_dim: int = 64, hidden=(256, 256), output_shape=(1, 28, 28), output="tanh",
+                 generator=None):
+        super().__init__()
+        self.latent_dim, self.output_shape = latent_dim, tuple(output_shape)
+        out = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, None: None}[output]
+        self.net = nn.Sequential(*mlp([latent_dim, *hidden, int(np.prod(output_shape))], last_activation=out,
+                                      generator=generator), nn.Unflatten(1, self.output_shape))
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class MLPDiscriminator(nn.Module):
+    """data -> hidden (LeakyReLU 0.2) ... -> one logit."""
+
+    def __init__(self, input_shape=(1, 28, 28), hidden=(256, 256), generator=None):
+        super().__init__()
+        layers, width = [nn.Flatten()], int(np.prod(input_shape))
+        for h in hidden:
+            layers += [nn.Linear(width, h, generator=generator), nn.LeakyReLU(0.2)]
+            width = h
+        layers.append(nn.Linear(width, 1, generator=generator))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x).reshape(-1)
+
+
+class DCGenerator(nn.Module):
+    """DCGAN-style: z -> linear -> (2c, S/4, S/4) -> convT 4x4 s2 -> ReLU -> convT 4x4 s2 -> tanh."""
+
+    def __init__(self, latent_dim: int = 100, image_size: int = 28, channels: int = 64, out_channels: int = 1,
+                 generator=None):
+        super().__init__()
+        q = image_size // 4
+        self.latent_dim, self.output_shape = latent_dim, (out_channels, image_size, image_size)
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, 2 * channels * q * q, generator=generator), nn.ReLU(),
+            nn.Unflatten(1, (2 * channels, q, q)),
+            nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1, generator=generator), nn.ReLU(),
+            nn.ConvTranspose2d(channels, out_channels, 4, stride=2, padding=1, generator=generator), nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class DCDiscriminator(nn.Module):
+    """DCGAN-style: conv 4x4 s2 -> LeakyReLU 0.2 -> conv 4x4 s2 -> LeakyReLU 0.2 -> linear -> logit."""
+
+    def __init__(self, image_size: int = 28, channels: int = 64, in_channels: int = 1, generator=None):
+        super().__init__()
+        q = image_size // 4
+        self.net = nn.Sequential(
+            nn.Conv2d(in_channels, channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
+            nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
+            nn.Flatten(), nn.Linear(2 * channels * q * q, 1, generator=generator))
+
+    def forward(self, x):
+        return self.net(x).reshape(-1)
+
+
+def _make_optimizer(params, kind, lr, momentum, betas):
+    if kind == "adam":
+        return optim.Adam(params, lr=lr, betas=betas)
+    if kind == "sgd":
+        return optim.SGD(params, lr=lr, momentum=momentum)
+    raise ValueError(f"GANTrainer: optimizer must be 'adam' or 'sgd', got {kind!r}")
+
+
+class GANTrainer:
+    """Goodfellow's minibatch training algorithm, with k discriminator steps per generator step.
+
+    loss: "non-saturating" (default) or "saturating" (the minimax loss of the paper).
+    optimizer: "adam" (betas=(0.5, 0.999), the DCGAN setting) or "sgd" with ``momentum``.
+    """
+
+    def __init__(self, generator_net, discriminator, k: int = 1, loss: str = "non-saturating",
+                 optimizer: str = "adam", lr: float = 2e-4, momentum: float = 0.9, betas=(0.5, 0.999),
+                 batch_size: int = 64, seed: int = 0, device=None):
+        if k < 1:
+            raise ValueError(f"GANTrainer: k must be >= 1, got {k}")
+        if loss not in ("non-saturating", "saturating"):
+            raise ValueError(f"GANTrainer: loss must be 'non-saturating' or 'saturating', got {loss!r}")
+        self.G, self.D, self.k, self.loss, self.batch_size = generator_net, discriminator, k, loss, batch_size
+        self.device = device
+        self.opt_G = _make_optimizer(self.G.parameters(), optimizer, lr, momentum, betas)
+        self.opt_D = _make_optimizer(self.D.parameters(), optimizer, lr, momentum, betas)
+        self.rng = mg.Generator(seed)
+        self.history = defaultdict(list)
+
+    def noise(self, m: int):
+        return mg.randn(m, self.G.latent_dim, generator=self.rng, device=self.device)
+
+    def _minibatch(self, data):
+        index = self.rng.numpy.integers(0, len(data), self.batch_size)
+        return mg.tensor(data[index], device=self.device)
+
+    def discriminator_step(self, data):
+        """Ascend log D(x) + log(1 - D(G(z))), i.e. descend BCE(D(x), 1) + BCE(D(G(z)), 0)."""
+        x = self._minibatch(data)
+        with mg.no_grad():                                  # G is fixed during D's step
+            fake = self.G(self.noise(self.batch_size))
+        real_logits, fake_logits = self.D(x), self.D(fake)
+        loss = (F.binary_cross_entropy_with_logits(real_logits, mg.ones_like(real_logits))
+                + F.binary_cross_entropy_with_logits(fake_logits, mg.zeros_like(fake_logits)))
+        self.opt_D.zero_grad()
+        loss.backward()
+        self.opt_D.step()
+        return loss.item(), float(F.sigmoid(real_logits).data.mean()), float(F.sigmoid(fake_logits).data.mean())
+
+    def generator_step(self):
+        """Descend log(1 - D(G(z))) (saturating) or -log D(G(z)) (non-saturating)."""
+        logits = self.D(self.G(self.noise(self.batch_size)))
+        if self.loss == "saturating":
+            loss = -F.binary_cross_entropy_with_logits(logits, mg.zeros_like(logits))   # = mean log(1 - D)
+        else:
+            loss = F.binary_cross_entropy_with_logits(logits, mg.ones_like(logits))     # = -mean log D
+        self.opt_G.zero_grad()
+        self.D.zero_grad()
+        loss.backward()
+        self.opt_G.step()
+        return loss.item()
+
+    def train(self, data, iterations: int, progress_bar: bool = True, callback=None, callback_every: int = 0):
+        """Run ``iterations`` of the algorithm on ``data`` (an array of real samples). Returns the history.
+
+        history: per iteration d_loss (mean of the k steps), g_loss, d_real = mean D(x), d_fake = mean D(G(z)).
+        """
+        data = np.asarray(data, dtype=np.float32)
+        self.G.train()
+        self.D.train()
+        bar = progress(range(iterations), "GAN", enabled=progress_bar)
+        for it in bar:
+            steps = [self.discriminator_step(data) for _ in range(self.k)]
+            d_loss, d_real, d_fake = (float(np.mean(v)) for v in zip(*steps))
+            g_loss = self.generator_step()
+            for key, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", d_real), ("d_fake", d_fake)):
+                self.history[key].append(value)
+            bar.set_postfix(d=d_loss, g=g_loss, dx=d_real, dgz=d_fake)
+            if callback is not None and callback_every and (it + 1) % callback_every == 0:
+                callback(it + 1, self)
+        return dict(self.history)
+
+    def sample(self, n: int, generator=None):
+        """n generated samples as a NumPy array (eval mode, no graph)."""
+        self.G.eval()
+        with mg.no_grad():
+            z = mg.randn(n, self.G.latent_dim, generator=generator or self.rng, device=self.device)
+            out = self.G(z).numpy()
+        self.G.train()
+        return out
+
+    def mode_report(self, classify, n: int = 1000, num_classes: int = 10, min_fraction: float = 0.0):
+        """Classify n generated samples with ``classify`` (samples -> class ids or scores) and summarise
+        the coverage of the classes: a ModeCoverage (histogram, modes hit, KL to uniform, smallest share)."""
+        return metrics.mode_coverage(classify(self.sample(n)), num_classes, min_fraction)
+
+
+def mixture_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float = 0.05, generator=None):
+    """n points from ``modes`` Gaussians placed evenly on a circle: the classic toy for mode collapse.
+
+    Returns (points (n, 2) float32, mode index of each point, the mode centres (modes, 2)).
+    """
+    rng = (generator or mg.Generator(0)).numpy
+    angles = 2 * np.pi * np.arange(modes) / modes
+    centres = radius * np.stack([np.cos(angles), np.sin(angles)], 1)
+    which = rng.integers(0, modes, n)
+    points = centres[which] + std * rng.standard_normal((n, 2))
+    return points.astype(np.float32), which, centres
+
+
+def nearest_mode(points, centres, max_distance: float):
+    """The index of the nearest centre for each point, or -1 when it is farther than max_distance."""
+    d = np.linalg.norm(np.asarray(points)[:, None, :] - centres[None], axis=2)
+    index = d.argmin(1)
+    index[d.min(1) > max_distance] = -1
+    return index

@@ -1,0 +1,94 @@
+"""One training loop for every model that defines ``training_loss(*batch) -> dict``.
+
+The dict holds the scalar Tensor to minimise under "loss" and any other numbers worth
+recording (accuracy, reconstruction term, KL term, ...). ``fit`` runs the loop the course
+teaches -- for each mini-batch: forward, ``zero_grad``, ``backward``, ``step`` -- and keeps a
+per-epoch history of the training means and of the evaluation on a held-out split.
+
+Checkpoints (``checkpoint=path``) hold the model, the optimizer, the shuffling generator
+and the history after every epoch; ``resume=True`` continues from one exactly, so an
+interrupted run ends where an uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+import numpy as np
+
+import minigrad as mg
+from minigrad.data import DataLoader, TensorDataset
+from models.progress import progress
+
+
+def _as_dataset(data):
+    if data is None or hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, tuple):
+        return data
+    return TensorDataset(*data)
+
+
+def _mean_logs(logs):
+    return {k: float(np.mean(v)) for k, v in logs.items()}
+
+
+def evaluate(model, data, batch_size: int = 512, device=None) -> dict:
+    """Mean of every number ``training_loss`` reports, over ``data``, in eval mode, without a graph."""
+    dataset = _as_dataset(data)
+    was_training = model.training
+    model.eval()
+    totals, count = defaultdict(float), 0
+    with mg.no_grad():
+        for batch in DataLoader(dataset, batch_size=batch_size, device=device):
+            logs = model.training_loss(*batch)
+            n = len(batch[0])
+            for k, v in logs.items():
+                totals[k] += (v.item() if isinstance(v, mg.Tensor) else float(v)) * n
+            count += n
+    model.train(was_training)
+    return {k: v / count for k, v in totals.items()}
+
+
+def fit(model, train, *, epochs: int, optimizer, batch_size: int = 128, validation=None, device=None,
+        seed: int = 0, scheduler=None, checkpoint=None, resume: bool = False, progress_bar: bool = True,
+        log=print) -> list:
+    """Train ``model`` on ``train`` (a Dataset or a tuple of arrays); returns the history (one dict per epoch)."""
+    train = _as_dataset(train)
+    generator = mg.Generator(seed)
+    loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator, device=device)
+    history, start = [], 0
+    if resume and checkpoint is not None and os.path.exists(checkpoint):
+        state = mg.load(checkpoint)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        if scheduler is not None and "scheduler" in state:
+            scheduler.load_state_dict(state["scheduler"])
+        history, start = list(state["history"]), int(state["epoch"])
+        log(f"resumed from {checkpoint} at epoch {start}")
+
+    for epoch in range(start, epochs):
+        model.train()
+        logs = defaultdict(list)
+        bar = progress(loader, f"epoch {epoch + 1}/{epochs}", enabled=progress_bar)
+        for batch in bar:
+            result = model.training_loss(*batch)
+            optimizer.zero_grad()
+            result["loss"].backward()
+            optimizer.step()
+            for k, v in result.items():
+                logs[k].append(v.item() if isinstance(v, mg.Tensor) else float(v))
+            bar.set_postfix(loss=logs["loss"][-1])
+        if scheduler is not None:
+            scheduler.step()
+        record = {"epoch": epoch + 1, **{f"train_{k}": v for k, v in _mean_logs(logs).items()}}
+        if validation is not None:
+            record.update({f"val_{k}": v for k, v in evaluate(model, validation, device=device).items()})
+        history.append(record)
+        if checkpoint is not None:
+            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                     "generator": generator.get_state(), "history": history, "epoch": epoch + 1}
+            if scheduler is not None:
+                state["scheduler"] = scheduler.state_dict()
+            mg.save(state, checkpoint)
+    return history

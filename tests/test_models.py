@@ -1,0 +1,216 @@
+"""Models: short real training runs with fixed seeds, asserting what learning means.
+
+Margins are stated in each test. Data: the 8x8 digits (ships with scikit-learn) and an
+MNIST subset from MINIGRAD_DATA.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import metrics
+import minigrad as mg
+import models
+from minigrad import data, optim
+
+
+@pytest.fixture(scope="module")
+def digits():
+    x, y = data.load_digits()
+    order = np.random.default_rng(0).permutation(len(x))
+    train, test = order[:1500], order[1500:]
+    return x[train], y[train], x[test], y[test]
+
+
+def test_mlp_and_cnn_classifiers_learn_the_digits(digits):
+    xtr, ytr, xte, yte = digits
+    mlp = models.MLPClassifier(64, (128,), 10, generator=mg.Generator(0))
+    history = models.fit(mlp, (xtr, ytr), epochs=10, optimizer=optim.Adam(mlp.parameters(), 1e-3), batch_size=64,
+                         validation=(xte, yte), progress_bar=False)
+    assert history[-1]["train_loss"] < 0.5 * history[0]["train_loss"]          # loss at least halves
+    assert metrics.accuracy(yte, mlp.predict(xte)) > 0.93                       # measured: 0.956
+    cnn = models.CNNClassifier(8, channels=(16, 32), hidden=64, generator=mg.Generator(0))
+    models.fit(cnn, (xtr, ytr), epochs=8, optimizer=optim.Adam(cnn.parameters(), 2e-3), batch_size=64,
+               progress_bar=False)
+    assert metrics.accuracy(yte, cnn.predict(xte)) > 0.9
+    assert mlp.features(xte[:5]).shape == (5, 128)
+
+
+@pytest.mark.skipif(not data.is_available("mnist"), reason="MNIST not found: set MINIGRAD_DATA")
+def test_classifier_on_an_mnist_subset():
+    train, test = data.MNIST(train=True), data.MNIST(train=False)
+    x, y = train.images[:3000], train.labels[:3000]
+    mlp = models.MLPClassifier(784, (128,), 10, generator=mg.Generator(0))
+    models.fit(mlp, (x, y), epochs=3, optimizer=optim.Adam(mlp.parameters(), 1e-3), batch_size=64,
+               progress_bar=False)
+    assert metrics.accuracy(test.labels[:2000], mlp.predict(test.images[:2000])) > 0.85
+
+
+def test_regression_mlp_fits_a_curve():
+    x = np.linspace(-3, 3, 200, dtype=np.float32)[:, None]
+    y = np.sin(x) + 0.1 * x ** 2
+    model = models.RegressionMLP(1, (32, 32), 1, generator=mg.Generator(0))
+    models.fit(model, (x, y), epochs=150, optimizer=optim.Adam(model.parameters(), 1e-2), batch_size=50,
+               progress_bar=False)
+    assert metrics.r2_score(y, model.predict(x)) > 0.95
+
+
+def test_autoencoder_compresses_and_beats_the_mean_image(digits):
+    xtr, _, xte, _ = digits
+    ae = models.AutoEncoder((1, 8, 8), (64,), 8)
+    history = models.fit(ae, (xtr,), epochs=20, optimizer=optim.Adam(ae.parameters(), 2e-3), batch_size=64,
+                         validation=(xte,), progress_bar=False)
+    assert history[-1]["val_reconstruction"] < 0.6 * history[0]["train_reconstruction"]   # falls by > 40 %
+    mse = ((ae.reconstruct(xte) - xte) ** 2).mean()
+    mean_image_mse = ((xtr.mean(0) - xte) ** 2).mean()
+    assert mse < 0.5 * mean_image_mse                          # measured: 0.023 vs 0.074
+    assert ae.codes(xte).shape == (len(xte), 8)
+
+
+def test_conv_autoencoder_learns(digits):
+    xtr, _, xte, _ = digits
+    ae = models.ConvAutoEncoder((1, 8, 8), (8, 16), 16)
+    history = models.fit(ae, (xtr,), epochs=6, optimizer=optim.Adam(ae.parameters(), 3e-3), batch_size=64,
+                         validation=(xte,), progress_bar=False)
+    assert history[-1]["val_reconstruction"] < 0.7 * history[0]["train_reconstruction"]
+
+
+def test_denoising_autoencoder_output_is_closer_to_the_clean_image(digits):
+    xtr, _, xte, _ = digits
+    dae = models.AutoEncoder((1, 8, 8), (64,), 16,
+                             corruption=lambda a, g: data.gaussian_noise(a, 0.3, generator=g))
+    models.fit(dae, (xtr,), epochs=30, optimizer=optim.Adam(dae.parameters(), 2e-3), batch_size=64,
+               progress_bar=False)
+    noisy = data.gaussian_noise(xte, 0.3, generator=mg.Generator(9))
+    gain = metrics.psnr(xte, dae.reconstruct(noisy)) - metrics.psnr(xte, noisy)
+    assert gain > 2.0                                          # measured: +3.3 dB
+
+
+def test_overcomplete_autoencoder_copies_and_sparsity_restrains_it(digits):
+    xtr, _, xte, _ = digits
+    copier = models.AutoEncoder((1, 8, 8), (), 128)            # 128-d code for 64 pixels, no regularizer
+    models.fit(copier, (xtr,), epochs=40, optimizer=optim.Adam(copier.parameters(), 3e-3), batch_size=32,
+               progress_bar=False)
+    assert metrics.psnr(xte, copier.reconstruct(xte)) > 25     # nearly exact copies (measured 27 dB)
+    small = models.AutoEncoder((1, 8, 8), (), 8)
+    models.fit(small, (xtr,), epochs=40, optimizer=optim.Adam(small.parameters(), 3e-3), batch_size=32,
+               progress_bar=False)
+    assert metrics.psnr(xte, small.reconstruct(xte)) < metrics.psnr(xte, copier.reconstruct(xte)) - 5
+    dense = models.AutoEncoder((1, 8, 8), (), 128, code_activation="relu")
+    sparse = models.AutoEncoder((1, 8, 8), (), 128, code_activation="relu", sparsity=0.05)
+    for m in (dense, sparse):
+        models.fit(m, (xtr,), epochs=20, optimizer=optim.Adam(m.parameters(), 3e-3), batch_size=32,
+                   progress_bar=False)
+    active = [(m.codes(xte) > 1e-3).mean() for m in (dense, sparse)]
+    assert active[1] < 0.6 * active[0]                         # the L1 penalty silences most code units
+
+
+def test_vae_learns_and_generates_new_images(digits):
+    xtr, ytr, xte, _ = digits
+    vae = models.VAE((1, 8, 8), (128,), 8)
+    history = models.fit(vae, (xtr,), epochs=30, optimizer=optim.Adam(vae.parameters(), 2e-3), batch_size=64,
+                         validation=(xte,), progress_bar=False)
+    assert history[-1]["val_neg_elbo"] < 0.75 * history[0]["train_neg_elbo"]   # measured: 36.3 -> 24.7 nats
+    assert history[-1]["val_kl"] > 1.0                         # the code is used (no posterior collapse)
+    samples = vae.sample(20, generator=mg.Generator(1))
+    assert samples.shape == (20, 1, 8, 8)
+    nearest = ((samples.reshape(20, 1, -1) - xtr.reshape(1, len(xtr), -1)) ** 2).sum(-1).min(1)
+    assert nearest.min() > 0.1                                 # no sample is a copy of a training image
+    strip = vae.interpolate(xte[0], xte[1], steps=10)
+    assert strip.shape == (11, 1, 8, 8)
+    np.testing.assert_allclose(strip[0], vae.reconstruct(xte[:1])[0], atol=1e-5)   # i = 0 is x1's code
+    with_mask, without_mask = models.split_by_attribute(models.ink(xtr), ytr)
+    vector = vae.attribute_vector(xtr[with_mask], xtr[without_mask])
+    edits = vae.apply_attribute(xte[:4], vector, alphas=(0.0, 1.5))
+    assert edits.shape == (4, 2, 1, 8, 8)
+    assert (edits[:, 1].sum(axis=(1, 2, 3)) > edits[:, 0].sum(axis=(1, 2, 3))).mean() >= 0.75   # more ink
+
+
+def test_conv_vae_trains(digits):
+    xtr, _, _, _ = digits
+    vae = models.ConvVAE((1, 8, 8), (8, 16), 4)
+    history = models.fit(vae, (xtr[:600],), epochs=4, optimizer=optim.Adam(vae.parameters(), 3e-3),
+                         batch_size=64, progress_bar=False)
+    assert history[-1]["train_neg_elbo"] < history[0]["train_neg_elbo"]
+
+
+def test_attribute_rules():
+    thin = np.zeros((1, 8, 8))
+    thin[0, 1:7, 4] = 1
+    thick = thin.copy()
+    thick[0, 1:7, 3] = 1
+    assert models.ink(thick)[0] > models.ink(thin)[0]
+    lean_right = np.zeros((1, 8, 8))
+    for row in range(8):
+        lean_right[0, row, 7 - row] = 1                        # top row rightmost: leans right
+    assert models.slant(lean_right)[0] > 0 and models.slant(lean_right[:, :, ::-1])[0] < 0
+    assert abs(models.slant(thin)[0]) < 1e-9
+
+
+def test_gan_on_a_mixture_of_gaussians_covers_the_modes():
+    points, _, centres = models.mixture_of_gaussians(4000, modes=8, radius=2, std=0.05)
+    g = mg.Generator(0)
+    trainer = models.GANTrainer(models.MLPGenerator(8, (64, 64), (2,), output=None, generator=g),
+                                models.MLPDiscriminator((2,), (64, 64), generator=g),
+                                k=2, lr=1e-3, batch_size=128, seed=0)
+    before = models.nearest_mode(trainer.sample(1000), centres, 0.25)
+    h = trainer.train(points, 1500, progress_bar=False)
+    after = models.nearest_mode(trainer.sample(1000), centres, 0.25)
+    assert (before >= 0).mean() < 0.05 and (after >= 0).mean() > 0.5     # measured: 0.0 -> 0.83 on a mode
+    coverage = metrics.mode_coverage(after[after >= 0], 8)
+    assert coverage.modes_hit >= 7                                         # measured: all 8
+    early, late = slice(0, 50), slice(-100, None)
+    assert np.mean(h["g_loss"][early]) > np.mean(h["g_loss"][late])       # G fools D more and more
+    assert np.mean(h["d_loss"][early]) < np.mean(h["d_loss"][late])       # so D's loss rises ...
+    assert abs(np.mean(h["d_loss"][late]) - np.log(4)) < 0.3             # ... towards 2 log 2
+    assert 0.35 < np.mean(h["d_real"][late]) < 0.65 and 0.35 < np.mean(h["d_fake"][late]) < 0.65   # D ~ 1/2
+    assert len(h["d_loss"]) == 1500
+
+
+def test_gan_saturating_loss_sgd_momentum_and_mode_report(digits):
+    xtr, _, _, _ = digits
+    g = mg.Generator(0)
+    trainer = models.GANTrainer(models.DCGenerator(16, 8, 8, generator=g), models.DCDiscriminator(8, 8, generator=g),
+                                k=1, loss="saturating", optimizer="sgd", lr=0.01, momentum=0.9, batch_size=32)
+    h = trainer.train(xtr * 2 - 1, 5, progress_bar=False)
+    assert len(h["g_loss"]) == 5 and all(v < 0 for v in h["g_loss"])   # mean log(1 - D(G(z))) is negative
+    report = trainer.mode_report(lambda s: np.zeros(len(s), dtype=int), n=50)
+    assert report.modes_hit == 1 and report.kl_to_uniform == pytest.approx(np.log(10))
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        models.GANTrainer(trainer.G, trainer.D, k=0)
+
+
+def test_training_resumes_from_a_checkpoint(digits, tmp_path):
+    xtr, ytr, _, _ = digits
+
+    def run(epochs, resume):
+        model = models.MLPClassifier(64, (32,), 10, generator=mg.Generator(0))
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        history = models.fit(model, (xtr[:300], ytr[:300]), epochs=epochs, optimizer=opt, batch_size=50,
+                             checkpoint=tmp_path / "ckpt.npz", resume=resume, progress_bar=False, log=lambda m: None)
+        return model, history
+
+    straight, _ = run(4, resume=False)
+    (tmp_path / "ckpt.npz").unlink()
+    run(2, resume=False)
+    resumed, history = run(4, resume=True)
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4]
+    for a, b in zip(straight.state_dict().values(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_every_model_trains_in_float32(digits):
+    xtr, ytr, _, _ = digits
+    x, y = mg.tensor(xtr[:16]), mg.tensor(ytr[:16])
+    for model, batch in [(models.MLPClassifier(64, (16,), 10), (x, y)), (models.CNNClassifier(8, 1, (4, 8), 16), (x, y)),
+                         (models.AutoEncoder((1, 8, 8), (16,), 4), (x,)), (models.ConvAutoEncoder((1, 8, 8), (4, 8), 4), (x,)),
+                         (models.VAE((1, 8, 8), (16,), 4), (x,)), (models.ConvVAE((1, 8, 8), (4, 8), 4), (x,))]:
+        opt = optim.Adam(model.parameters(), 1e-3)
+        loss = model.training_loss(*batch)["loss"]
+        assert loss.dtype == np.float32, type(model).__name__
+        loss.backward()
+        opt.step()
+        for name, p in model.named_parameters():
+            assert p.dtype == np.float32 and p.grad.dtype == np.float32, f"{type(model).__name__}.{name}"
+            assert all(v.dtype == np.float32 for v in opt.state[id(p)].values() if hasattr(v, "dtype"))
