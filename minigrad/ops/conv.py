@@ -1,17 +1,20 @@
 """Convolution, transposed convolution, pooling and nearest upsampling (NCHW layout).
 
 The idea that makes convolution fast in NumPy is **im2col**: copy every receptive field
-(a C x kh x kw patch) into a column, so that the whole convolution becomes *one* large
-matrix product of the (O, C*kh*kw) weight matrix with the (C*kh*kw, Ho*Wo) column matrix.
+(a C x kh x kw patch) into a row of a matrix, so that the whole convolution becomes *one*
+large matrix product of that (N*Ho*Wo, C*kh*kw) patch matrix with the (C*kh*kw, O) weights.
 
-    im2col   x (N, C, H, W)  ->  cols (N, C*kh*kw, Ho*Wo)
-    col2im   cols            ->  x, *adding* where patches overlap    (the adjoint of im2col)
+    im2col   x (N, C, H, W)  ->  rows (N*Ho*Wo, C*kh*kw), one row per output pixel
+    col2im   columns (C*kh*kw, N*Ho*Wo)  ->  x, *adding* where patches overlap
+             (the adjoint of im2col, reading the transposed layout)
 
-im2col is built from a strided *view* of the padded input (no Python loop over pixels);
-col2im loops over the kh*kw kernel offsets, never over output pixels.
+im2col is a strided *view* of the padded input (no Python loop over pixels) that one
+reshape copies into the matrix; col2im loops over the kh*kw kernel offsets, never over
+output pixels. With one row per output pixel, the forward product and both gradient
+products (dL/dW and dL/dcols) are single large matrix products -- BLAS's best case.
 
-Memory: the column matrix holds N * C*kh*kw * Ho*Wo numbers -- about kh*kw times the
-input (9x for a 3x3 kernel with stride 1). That is the price of using one matrix product.
+Memory: the patch matrix holds N*Ho*Wo * C*kh*kw numbers -- about kh*kw times the input
+(9x for a 3x3 kernel with stride 1). That is the price of using one matrix product.
 
 Convolution and transposed convolution are each other's backward: the gradient of a
 convolution with respect to its input is a transposed convolution of dL/dy with the same
@@ -41,39 +44,61 @@ def _pad(x, padding, value=0):
     return array_module(x).pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-def _windows(xp_, kernel, stride, dilation, out_size):
-    """A strided view (N, C, kh, kw, Ho, Wo) of the padded input: element [n, c, i, j, h, w] is
+def _windows(x_padded, kernel, stride, dilation, out_size):
+    """A strided view (N, Ho, Wo, C, kh, kw) of the padded input: element [n, h, w, c, i, j] is
     x[n, c, h*stride + i*dilation, w*stride + j*dilation]. No data is copied."""
-    xp = array_module(xp_)
-    n, c = xp_.shape[:2]
-    sn, sc, sh, sw = xp_.strides
-    shape = (n, c, kernel[0], kernel[1], out_size[0], out_size[1])
-    strides = (sn, sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1])
-    return xp.lib.stride_tricks.as_strided(xp_, shape=shape, strides=strides)
+    xp = array_module(x_padded)
+    n, c = x_padded.shape[:2]
+    sn, sc, sh, sw = x_padded.strides
+    shape = (n, out_size[0], out_size[1], c, kernel[0], kernel[1])
+    strides = (sn, sh * stride[0], sw * stride[1], sc, sh * dilation[0], sw * dilation[1])
+    return xp.lib.stride_tricks.as_strided(x_padded, shape=shape, strides=strides)
 
 
 def im2col(x, kernel, stride, padding, dilation):
-    """x (N, C, H, W) -> cols (N, C*kh*kw, Ho*Wo), one column per output pixel."""
+    """x (N, C, H, W) -> (cols (N*Ho*Wo, C*kh*kw), (Ho, Wo))."""
     n, c, h, w = x.shape
     out = (conv_output_size(h, kernel[0], stride[0], padding[0], dilation[0]),
            conv_output_size(w, kernel[1], stride[1], padding[1], dilation[1]))
     windows = _windows(_pad(x, padding), kernel, stride, dilation, out)
-    return windows.reshape(n, c * kernel[0] * kernel[1], out[0] * out[1]), out
+    return windows.reshape(n * out[0] * out[1], c * kernel[0] * kernel[1]), out
 
 
 def col2im(cols, in_shape, kernel, stride, padding, dilation, out_size):
-    """The adjoint of im2col: cols (N, C*kh*kw, Ho*Wo) -> (N, C, H, W), summing overlaps."""
+    """The adjoint of im2col, from *columns*: cols (C*kh*kw, N*Ho*Wo) -> (N, C, H, W), summing overlaps.
+
+    (The transpose of im2col's matrix: one column per output pixel. In this layout each
+    kernel offset's slab is a block of whole image rows, so the strided adds below read
+    memory in order.)
+    """
     xp = array_module(cols)
     n, c, h, w = in_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = out_size
-    cols = cols.reshape(n, c, kh, kw, ho, wo)
+    cols = cols.reshape(c, kh, kw, n, ho, wo)
     padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):              # one strided add per kernel offset
         for j in range(kw):
             top, left = i * dh, j * dw
-            padded[:, :, top:top + sh * ho:sh, left:left + sw * wo:sw] += cols[:, :, i, j]
+            padded[:, :, top:top + sh * ho:sh, left:left + sw * wo:sw] += cols[:, i, j].transpose(1, 0, 2, 3)
     return padded[:, :, ph:ph + h, pw:pw + w]
+
+
+def _to_rows(y):
+    """(N, C, H, W) -> (N*H*W, C): one row per pixel, the layout of im2col's rows."""
+    n, c = y.shape[:2]
+    return y.transpose(0, 2, 3, 1).reshape(-1, c)
+
+
+def _to_columns(y):
+    """(N, C, H, W) -> (C, N*H*W): one column per pixel, the layout col2im reads."""
+    return y.transpose(1, 0, 2, 3).reshape(y.shape[1], -1)
+
+
+def _from_rows(rows, n, h, w):
+    """(N*H*W, C) -> (N, C, H, W), the inverse of ``_to_rows`` (copied to a contiguous array, so
+    that the elementwise ops that follow run at full speed)."""
+    return array_module(rows).ascontiguousarray(rows.reshape(n, h, w, -1).transpose(0, 3, 1, 2))
 
 
 class Conv2d(Function):
@@ -82,11 +107,12 @@ class Conv2d(Function):
     Shapes: x (N, C, H, W), W (O, C, kh, kw), b (O,), y (N, O, Ho, Wo) with
     Ho = floor((H + 2p - d(kh - 1) - 1) / s) + 1.
 
-    With cols = im2col(x) and W as an (O, C*kh*kw) matrix Wm:
-        y = Wm @ cols + b
-        dL/dWm   = sum_n dL/dy[n] @ cols[n]^T
-        dL/dcols = Wm^T @ dL/dy,   dL/dx = col2im(dL/dcols)    (a transposed convolution)
-        dL/db    = sum of dL/dy over n, h, w
+    With cols = im2col(x) (one row per output pixel), W as an (O, C*kh*kw) matrix Wm, and
+    G = dL/dy as an (O, N*Ho*Wo) matrix (one column per output pixel):
+        Y = cols @ Wm^T + b                     (N*Ho*Wo, O), then back to NCHW
+        dL/dWm   = G @ cols
+        dL/dcols = Wm^T @ G  (as columns),   dL/dx = col2im(dL/dcols)    (a transposed convolution)
+        dL/db    = the row sums of G
     """
 
     def __init__(self, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
@@ -105,25 +131,23 @@ class Conv2d(Function):
                                  f"the padded input {x.shape[2:]} + padding {self.padding}")
         cols, out = im2col(x, kernel, self.stride, self.padding, self.dilation)
         self.cols, self.in_shape, self.out_size, self.weight = cols, x.shape, out, weight
-        y = weight.reshape(weight.shape[0], -1) @ cols          # (N, O, Ho*Wo)
+        y = cols @ weight.reshape(weight.shape[0], -1).T         # (N*Ho*Wo, O)
         if bias is not None:
-            y += bias[:, None]
-        return y.reshape(x.shape[0], weight.shape[0], *out)
+            y += bias
+        return _from_rows(y, x.shape[0], *out)
 
     def backward(self, gy):
-        xp = array_module(gy)
         weight = self.weight
-        n, o = gy.shape[:2]
-        gy = gy.reshape(n, o, -1)
+        g = _to_columns(gy)                                      # (O, N*Ho*Wo)
         gx = gw = gb = None
         if self.inputs[0].requires_grad:
-            gcols = weight.reshape(o, -1).T @ gy                # (N, C*kh*kw, Ho*Wo)
+            gcols = weight.reshape(weight.shape[0], -1).T @ g    # (C*kh*kw, N*Ho*Wo)
             gx = col2im(gcols, self.in_shape, weight.shape[2:], self.stride, self.padding, self.dilation,
                         self.out_size)
         if self.inputs[1].requires_grad:
-            gw = xp.tensordot(gy, self.cols, axes=([0, 2], [0, 2])).reshape(weight.shape)
+            gw = (g @ self.cols).reshape(weight.shape)
         if len(self.inputs) == 3 and self.inputs[2].requires_grad:
-            gb = gy.sum(axis=(0, 2))
+            gb = g.sum(axis=1)
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
 
 
@@ -133,11 +157,12 @@ class ConvTranspose2d(Function):
     Shapes: x (N, C, H, W), W (C, O, kh, kw) -- PyTorch's layout --, y (N, O, Ho, Wo) with
     Ho = (H - 1) s - 2p + d (kh - 1) + output_padding + 1.
 
-    Each input pixel *scatters* a weighted kernel into the output:
-        cols = Wm^T @ x   (Wm = W as a (C, O*kh*kw) matrix),   y = col2im(cols) + b
-    and so, reading Conv2d's formulas backwards,
-        dL/dx  = Wm @ im2col(dL/dy)          (a plain convolution of dL/dy)
-        dL/dWm = sum_n x[n] @ im2col(dL/dy)[n]^T
+    Each input pixel *scatters* a weighted kernel into the output. With X the (C, N*H*W)
+    pixel columns of x and Wm = W as a (C, O*kh*kw) matrix:
+        cols = Wm^T @ X,   y = col2im(cols) + b
+    and so, reading Conv2d's formulas backwards, with R = im2col(dL/dy) (one row per pixel of x):
+        dL/dx  = R @ Wm^T  (as rows)          (a plain convolution of dL/dy)
+        dL/dWm = X @ R
     """
 
     def __init__(self, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1)):
@@ -158,32 +183,55 @@ class ConvTranspose2d(Function):
                                                self.output_padding[a], self.dilation[a]) for a in (0, 1))
         if min(out) <= 0:
             raise ValueError(f"conv_transpose2d: input {x.shape} gives an empty output {out}")
-        self.x, self.weight, self.out_shape = x, weight, (n, o) + out
-        cols = weight.reshape(c, -1).T @ x.reshape(n, c, h * w)     # (N, O*kh*kw, H*W)
-        y = col2im(cols, self.out_shape, kernel, self.stride, self.padding, self.dilation, (h, w))
+        self.columns, self.weight, self.in_shape = _to_columns(x), weight, x.shape
+        cols = weight.reshape(c, -1).T @ self.columns            # (O*kh*kw, N*H*W)
+        y = col2im(cols, (n, o) + out, kernel, self.stride, self.padding, self.dilation, (h, w))
         if bias is not None:
-            y = y + bias[:, None, None]
+            y += bias[:, None, None]
         return y
 
     def backward(self, gy):
-        xp = array_module(gy)
-        x, weight = self.x, self.weight
-        n, c, h, w = x.shape
-        gcols, (gh, gw_) = im2col(gy, weight.shape[2:], self.stride, self.padding, self.dilation)
+        weight = self.weight
+        n, c, h, w = self.in_shape
+        rows, (gh, gw_) = im2col(gy, weight.shape[2:], self.stride, self.padding, self.dilation)
         if (gh, gw_) != (h, w):   # output_padding >= stride (possible with dilation) adds positions
-            gcols = gcols.reshape(n, -1, gh, gw_)[:, :, :h, :w].reshape(n, -1, h * w)
+            rows = rows.reshape(n, gh, gw_, -1)[:, :h, :w].reshape(n * h * w, -1)
         gx = gw = gb = None
         if self.inputs[0].requires_grad:
-            gx = (weight.reshape(c, -1) @ gcols).reshape(x.shape)
+            gx = _from_rows(rows @ weight.reshape(c, -1).T, n, h, w)
         if self.inputs[1].requires_grad:
-            gw = xp.tensordot(x.reshape(n, c, h * w), gcols, axes=([0, 2], [0, 2])).reshape(weight.shape)
+            gw = (self.columns @ rows).reshape(weight.shape)
         if len(self.inputs) == 3 and self.inputs[2].requires_grad:
             gb = gy.sum(axis=(0, 2, 3))
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
 
 
+def _pool_offsets(x_padded, kernel, stride, out_size):
+    """For each kernel offset (i, j) in row-major order, the strided view of the padded input
+    holding element (i, j) of every window: a (N, C, Ho, Wo) view, no copy."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_size
+    return [x_padded[:, :, i:i + sh * ho:sh, j:j + sw * wo:sw] for i in range(kh) for j in range(kw)]
+
+
+def _pool_setup(x, kernel, stride, padding, pad_value, op):
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected input (N, C, H, W), got {x.shape}")
+    for axis in (0, 1):
+        if padding[axis] * 2 > kernel[axis]:
+            raise ValueError(f"pool2d: padding {padding} must be at most half the kernel {kernel}")
+        if kernel[axis] > x.shape[2 + axis] + 2 * padding[axis]:
+            raise ValueError(f"pool2d: kernel {kernel} is larger than the input {x.shape[2:]} "
+                             f"+ padding {padding}")
+    out = tuple(conv_output_size(x.shape[2 + a], kernel[a], stride[a], padding[a]) for a in (0, 1))
+    return _pad(x, padding, pad_value), out
+
+
 class MaxPool2d(Function):
-    """y[n, c, h, w] = max of the window at (h, w).   dL/dx = dL/dy routed to the window's argmax.
+    """y[n, c, h, w] = max of the window at (h, w).   dL/dx = dL/dy routed to the window's maximum.
+
+    Both directions loop over the kh*kw kernel offsets (like col2im), each step working on
+    whole (N, C, Ho, Wo) strided views: the forward takes a running maximum; the backward
+    hands each output's gradient to the first offset whose value equals the maximum.
 
     Tie rule: when several elements of a window share the maximum, the *first* one in
     row-major order inside the window receives the whole gradient (as PyTorch does).
@@ -197,28 +245,31 @@ class MaxPool2d(Function):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, x):
-        if x.ndim != 4:
-            raise ValueError(f"max_pool2d: expected input (N, C, H, W), got {x.shape}")
-        self.in_shape = x.shape
-        cols, self.out_size = _pool_columns(x, self.kernel, self.stride, self.padding, -float("inf"))
-        self.argmax = cols.argmax(axis=2)                              # (N, C, Ho*Wo)
-        y = array_module(x).take_along_axis(cols, self.argmax[:, :, None], axis=2)
-        return y.reshape(x.shape[:2] + self.out_size)
+        padded, out = _pool_setup(x, self.kernel, self.stride, self.padding, -float("inf"), "max_pool2d")
+        views = _pool_offsets(padded, self.kernel, self.stride, out)
+        y = views[0].copy()
+        for v in views[1:]:
+            array_module(x).maximum(y, v, out=y)
+        self.padded, self.y, self.in_shape, self.out_size = padded, y, x.shape, out
+        return y
 
     def backward(self, gy):
-        n, c = gy.shape[:2]
-        gy = gy.reshape(n, c, -1)
-        kk = self.kernel[0] * self.kernel[1]
-        # one-hot of the argmax inside each window, as columns, then back to pixels
-        gcols = (self.argmax[:, :, None, :] == array_module(gy).arange(kk)[None, None, :, None]) * gy[:, :, None, :]
-        gcols = gcols.astype(gy.dtype, copy=False).reshape(n, c * kk, -1)
-        return col2im(gcols, self.in_shape, self.kernel, self.stride, self.padding, (1, 1), self.out_size)
+        xp = array_module(gy)
+        gx = xp.zeros(self.padded.shape, dtype=gy.dtype)
+        claimed = xp.zeros(self.y.shape, dtype=bool)
+        for v, g in zip(_pool_offsets(self.padded, self.kernel, self.stride, self.out_size),
+                        _pool_offsets(gx, self.kernel, self.stride, self.out_size)):
+            first = (v == self.y) > claimed          # equal to the max, and no earlier offset was
+            claimed |= first
+            g += gy * first
+        ph, pw = self.padding
+        return gx[:, :, ph:ph + self.in_shape[2], pw:pw + self.in_shape[3]]
 
 
 class AvgPool2d(Function):
     """y = mean of each kh x kw window (zero padding counted, PyTorch's default).
 
-    dL/dx = dL/dy / (kh kw), spread over each window (overlaps add).
+    dL/dx = dL/dy / (kh kw), added to every element of each window (overlaps add).
     """
 
     saves_inputs = False
@@ -227,34 +278,22 @@ class AvgPool2d(Function):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, x):
-        if x.ndim != 4:
-            raise ValueError(f"avg_pool2d: expected input (N, C, H, W), got {x.shape}")
-        self.in_shape = x.shape
-        cols, self.out_size = _pool_columns(x, self.kernel, self.stride, self.padding, 0)
-        return cols.mean(axis=2).reshape(x.shape[:2] + self.out_size)
+        padded, out = _pool_setup(x, self.kernel, self.stride, self.padding, 0, "avg_pool2d")
+        self.padded_shape, self.in_shape, self.out_size = padded.shape, x.shape, out
+        views = _pool_offsets(padded, self.kernel, self.stride, out)
+        total = views[0].copy()
+        for v in views[1:]:
+            total += v
+        return total / len(views)
 
     def backward(self, gy):
         xp = array_module(gy)
-        n, c = gy.shape[:2]
-        kk = self.kernel[0] * self.kernel[1]
-        share = gy.reshape(n, c, 1, -1) / kk
-        gcols = xp.broadcast_to(share, (n, c, kk, share.shape[-1])).reshape(n, c * kk, -1)
-        return col2im(gcols, self.in_shape, self.kernel, self.stride, self.padding, (1, 1), self.out_size)
-
-
-def _pool_columns(x, kernel, stride, padding, pad_value):
-    """Windows of each channel separately: (N, C, kh*kw, Ho*Wo)."""
-    n, c, h, w = x.shape
-    for axis in (0, 1):
-        if padding[axis] * 2 > kernel[axis]:
-            raise ValueError(f"pool2d: padding {padding} must be at most half the kernel {kernel}")
-        if kernel[axis] > x.shape[2 + axis] + 2 * padding[axis]:
-            raise ValueError(f"pool2d: kernel {kernel} is larger than the input {x.shape[2:]} "
-                             f"+ padding {padding}")
-    out = (conv_output_size(h, kernel[0], stride[0], padding[0]),
-           conv_output_size(w, kernel[1], stride[1], padding[1]))
-    windows = _windows(_pad(x, padding, pad_value), kernel, stride, (1, 1), out)
-    return windows.reshape(n, c, kernel[0] * kernel[1], out[0] * out[1]), out
+        share = gy / (self.kernel[0] * self.kernel[1])
+        gx = xp.zeros(self.padded_shape, dtype=gy.dtype)
+        for g in _pool_offsets(gx, self.kernel, self.stride, self.out_size):
+            g += share
+        ph, pw = self.padding
+        return gx[:, :, ph:ph + self.in_shape[2], pw:pw + self.in_shape[3]]
 
 
 class UpsampleNearest(Function):

@@ -39,15 +39,30 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = xp.zeros_like(w)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        m += (1 - beta1) * g
-        v *= beta2
-        v += (1 - beta2) * (g * g)
-        bias1, bias2 = 1 - beta1 ** t, 1 - beta2 ** t
-        denominator = xp.sqrt(v)
-        denominator /= math.sqrt(bias2)
-        denominator += eps
-        w -= (lr / bias1) * (m / denominator)
+        # The same formulas, written as in-place operations on one scratch array: an update
+        # then makes no new arrays, which matters because it is pure memory traffic.
+        tmp = self._scratch(w)
+        xp.subtract(g, m, out=tmp)                # m = beta1 m + (1 - beta1) g  =  m + (1 - beta1)(g - m)
+        tmp *= 1 - beta1
+        m += tmp
+        xp.multiply(g, g, out=tmp)                # v = v + (1 - beta2)(g^2 - v)
+        tmp -= v
+        tmp *= 1 - beta2
+        v += tmp
+        xp.sqrt(v, out=tmp)                       # denominator = sqrt(v / (1 - beta2^t)) + eps
+        tmp *= 1 / math.sqrt(1 - beta2 ** t)
+        tmp += eps
+        xp.divide(m, tmp, out=tmp)                # step = lr / (1 - beta1^t) * m / denominator
+        tmp *= lr / (1 - beta1 ** t)
+        w -= tmp
+
+    def _scratch(self, w):
+        """A reusable temporary of w's shape and dtype (not part of the optimizer's state)."""
+        key = (w.shape, w.dtype, type(w))
+        buffers = self.__dict__.setdefault("_buffers", {})
+        if key not in buffers:
+            buffers[key] = array_module(w).empty_like(w)
+        return buffers[key]
 
 
 class AdamW(Adam):
