@@ -255,15 +255,23 @@ class MaxPool2d(Function):
 
     def backward(self, gy):
         xp = array_module(gy)
-        gx = xp.zeros(self.padded.shape, dtype=gy.dtype)
+        (kh, kw), (ph, pw), (h, w) = self.kernel, self.padding, self.in_shape[2:]
+        # When the windows tile the input exactly, every input element gets exactly one
+        # value, so the gradient can be written instead of accumulated into zeros.
+        tiles = self.stride == self.kernel and self.padding == (0, 0) and h % kh == 0 and w % kw == 0
+        gx = (xp.empty if tiles else xp.zeros)(self.padded.shape, dtype=gy.dtype)
         claimed = xp.zeros(self.y.shape, dtype=bool)
+        first = xp.empty(self.y.shape, dtype=bool)
         for v, g in zip(_pool_offsets(self.padded, self.kernel, self.stride, self.out_size),
                         _pool_offsets(gx, self.kernel, self.stride, self.out_size)):
-            first = (v == self.y) > claimed          # equal to the max, and no earlier offset was
+            xp.equal(v, self.y, out=first)
+            xp.greater(first, claimed, out=first)     # equal to the max, and no earlier offset was
             claimed |= first
-            g += gy * first
-        ph, pw = self.padding
-        return gx[:, :, ph:ph + self.in_shape[2], pw:pw + self.in_shape[3]]
+            if tiles:
+                xp.multiply(gy, first, out=g)
+            else:
+                g += gy * first
+        return gx[:, :, ph:ph + h, pw:pw + w]
 
 
 class AvgPool2d(Function):

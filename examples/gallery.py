@@ -1,0 +1,44 @@
+"""Regenerate the README's gallery: run every lesson with its default settings (on MNIST when it
+is available) and copy a selection of figures and the metrics into docs/gallery/.
+
+    python -m examples.gallery [--units unit06_supervised unit09_vae ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import shutil
+from pathlib import Path
+
+FIGURES = {
+    "unit06_supervised": ["regression_fit.png", "classification_accuracy.png"],
+    "unit07_classification": ["confusion_matrix.png", "roc_curve.png", "imbalanced_accuracy.png"],
+    "unit08_autoencoders": ["capacity_reconstructions.png", "use1_codes_2d.png", "use2_retrieval.png",
+                            "use3_anomaly_histogram.png", "use4_clustering.png", "use5_denoising.png",
+                            "use6_inpainting.png"],
+    "unit09_vae": ["samples.png", "interpolations.png", "attribute_slant.png", "manifold_2d.png", "elbo_curves.png"],
+    "unit10_gan": ["samples.png", "discriminator_outputs.png", "mode_coverage.png"],
+}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--units", nargs="+", default=list(FIGURES))
+    p.add_argument("--dest", type=Path, default=Path("docs/gallery"))
+    args = p.parse_args(argv)
+    args.dest.mkdir(parents=True, exist_ok=True)
+    results_path = args.dest / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else {}
+    for unit in args.units:
+        out = Path("runs") / unit
+        results[unit] = importlib.import_module(f"examples.{unit}").main(["--out", str(out)])
+        for figure in FIGURES[unit]:
+            shutil.copy(out / figure, args.dest / f"{unit}_{figure}")
+        results_path.write_text(json.dumps(results, indent=2, default=str))
+    print(f"gallery written to {args.dest}/")
+
+
+if __name__ == "__main__":
+    main()

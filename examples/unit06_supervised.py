@@ -1,0 +1,86 @@
+"""Unit 6 -- supervised learning: regression and classification.
+
+    python -m examples.unit06_supervised [--epochs 10] [--quick] ...
+
+1. Regression: an MLP fits a noisy curve; MSE, MAE and R^2 on held-out points.
+2. Classification: an MLP and a LeNet-style CNN on the images; test accuracy, learning curves.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import metrics
+import minigrad as mg
+import models
+from examples import plotting
+from examples.common import Run, parser
+from minigrad import optim
+
+
+def regression(run: Run):
+    rng = np.random.default_rng(run.args.seed)
+    x = rng.uniform(-3, 3, (600, 1)).astype(np.float32)
+    y = (np.sin(2 * x) + 0.3 * x + 0.15 * rng.standard_normal(x.shape)).astype(np.float32)
+    train, test = slice(0, 500), slice(500, None)
+    model = models.RegressionMLP(1, (64, 64), 1, generator=mg.Generator(run.args.seed)).to(run.device)
+    epochs = 60 if run.quick else 300
+    models.fit(model, (x[train], y[train]), epochs=epochs, optimizer=optim.Adam(model.parameters(), 5e-3),
+               batch_size=50, device=run.device, progress_bar=False)
+    prediction = model.predict(mg.tensor(x[test], device=run.device))
+    run.record(regression_mse=metrics.mse(y[test], prediction), regression_mae=metrics.mae(y[test], prediction),
+               regression_r2=metrics.r2_score(y[test], prediction))
+    grid = np.linspace(-3, 3, 300, dtype=np.float32)[:, None]
+    plotting.fit_plot(x[train], y[train], grid, model.predict(mg.tensor(grid, device=run.device)),
+                      run.path("regression_fit.png"),
+                      title=f"MLP regression: test R^2 = {run.metrics['regression_r2']:.3f}")
+
+
+def classification(run: Run):
+    side = run.image_shape[-1]
+    d = int(np.prod(run.image_shape))
+    a = run.args
+    histories = {}
+    for name, model, lr, epochs in [
+        ("mlp", models.MLPClassifier(d, (512, 256), 10, dropout=0.2, generator=mg.Generator(a.seed)), 1e-3, a.epochs),
+        ("cnn", models.CNNClassifier(side, channels=(32, 64), hidden=128, dropout=0.25,
+                                     generator=mg.Generator(a.seed)), 1e-3, max(1, 2 * a.epochs // 5)),
+    ]:
+        model.to(run.device)
+        opt = optim.Adam(model.parameters(), lr)
+        schedule = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+        start = time.perf_counter()
+        history = models.fit(model, (run.train_x, run.train_y), epochs=epochs, optimizer=opt,
+                             batch_size=a.batch_size, validation=(run.test_x, run.test_y), device=run.device,
+                             seed=a.seed, scheduler=schedule, progress_bar=not run.quick)
+        histories[name] = history
+        run.record(**{f"{name}_test_accuracy": history[-1]["val_accuracy"],
+                      f"{name}_epochs": epochs, f"{name}_train_seconds": round(time.perf_counter() - start, 1)})
+        if name == "cnn":
+            shown = run.test_x[:32]
+            predicted = model.predict(mg.tensor(shown, device=run.device))
+            labels = [f"{run.classes[p]}" + ("" if p == t else f" (true {run.classes[t]})")
+                      for p, t in zip(predicted, run.test_y[:32])]
+            plotting.image_grid(shown, run.path("cnn_predictions.png"), "CNN predictions on test images", rows=4,
+                                col_labels=None)
+            run.metrics["cnn_first_predictions"] = labels[:8]
+    plotting.curves({f"{n} test accuracy": [h["val_accuracy"] for h in hs] for n, hs in histories.items()},
+                    run.path("classification_accuracy.png"), "Test accuracy per epoch", ylabel="accuracy")
+    plotting.curves({f"{n} training loss": [h["train_loss"] for h in hs] for n, hs in histories.items()},
+                    run.path("classification_loss.png"), "Training loss (cross-entropy)", ylabel="loss", logy=True)
+
+
+def main(argv=None):
+    args = parser("unit06_supervised", __doc__.splitlines()[1], epochs=10).parse_args(argv)
+    if args.quick:
+        args.epochs = 3
+    run = Run(args)
+    regression(run)
+    classification(run)
+    return run.finish()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,198 @@
+"""Unit 8 -- autoencoders and their six uses.
+
+    python -m examples.unit08_autoencoders [--epochs 5] [--anomaly-class 8] [--quick] ...
+
+First the capacity question: an undercomplete AE (small code) against an overcomplete
+one (code larger than the input) with and without a sparsity penalty. Then the six uses:
+(1) dimensionality reduction to 2-D, (2) information retrieval in code space,
+(3) anomaly detection by reconstruction error, (4) k-means clustering in pixel vs code
+space, (5) denoising, (6) inpainting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import metrics
+import minigrad as mg
+import models
+from examples import plotting
+from examples.common import Run, parser
+from minigrad import data, optim
+
+
+def train(run, model, x, epochs=None, lr=1e-3):
+    model.to(run.device)
+    models.fit(model, (x,), epochs=epochs or run.args.epochs, optimizer=optim.Adam(model.parameters(), lr),
+               batch_size=run.args.batch_size, device=run.device, seed=run.args.seed, progress_bar=not run.quick)
+    return model
+
+
+def capacity(run, hidden, code):
+    """Undercomplete vs overcomplete, with and without the sparsity penalty."""
+    x, test = run.train_x, run.test_x[:8]
+    d = int(np.prod(run.image_shape))
+    over = 2 * d
+    variants = {
+        f"undercomplete ({code}-d code)": models.AutoEncoder(run.image_shape, hidden, code, seed=run.args.seed),
+        f"overcomplete ({over}-d code)": models.AutoEncoder(run.image_shape, (), over, code_activation="relu",
+                                                            seed=run.args.seed),
+        f"overcomplete + L1 sparsity": models.AutoEncoder(run.image_shape, (), over, code_activation="relu",
+                                                          sparsity=0.01 if d > 100 else 0.05, seed=run.args.seed),
+    }
+    rows, summary = [test], {}
+    noise = np.random.default_rng(0).random((200,) + run.image_shape).astype(np.float32)
+    for name, model in variants.items():
+        train(run, model, x)
+        rows.append(model.reconstruct(test))
+        codes = model.codes(run.test_x[:1000])
+        summary[name] = {
+            "test_psnr": metrics.psnr(run.test_x[:1000], model.reconstruct(run.test_x[:1000])),
+            "noise_psnr": metrics.psnr(noise, model.reconstruct(noise)),
+            "active_code_fraction": float((np.abs(codes) > 1e-3).mean()),
+        }
+    run.metrics["capacity"] = summary
+    for name, s in summary.items():
+        print(f"  {name:32s} test PSNR {s['test_psnr']:.1f} dB, on uniform noise {s['noise_psnr']:.1f} dB, "
+              f"active code units {s['active_code_fraction']:.2f}")
+    plotting.image_grid(np.concatenate(rows), run.path("capacity_reconstructions.png"),
+                        "Originals, then undercomplete / overcomplete / overcomplete + sparsity", rows=4,
+                        row_labels=["original", "under", "over", "over+L1"])
+    return next(iter(variants.values()))
+
+
+def two_d_codes(run, hidden):
+    """Use 1: a 2-D code, scattered by class, and what the decoder makes of points off the data."""
+    ae = train(run, models.AutoEncoder(run.image_shape, hidden, 2, seed=run.args.seed), run.train_x)
+    codes = ae.codes(run.test_x[:3000])
+    labels = run.test_y[:3000]
+    lo, hi = codes.min(0), codes.max(0)
+    span = hi - lo
+    on_data = codes[np.random.default_rng(1).choice(len(codes), 4, replace=False)]
+    off_data = np.array([lo - 0.5 * span, hi + 0.5 * span, [lo[0] - 0.5 * span[0], hi[1] + 0.5 * span[1]],
+                         [hi[0] + 0.5 * span[0], lo[1] - 0.5 * span[1]]])
+    plotting.scatter(codes, labels, run.path("use1_codes_2d.png"), "Use 1: 2-D codes of test images",
+                     run.classes, extra_points=np.concatenate([on_data, off_data]))
+    plotting.image_grid(ae.decode_codes(np.concatenate([on_data, off_data]).astype(np.float32)),
+                        run.path("use1_decoded_points.png"),
+                        "Decoded codes: 4 on the data (top), 4 far off it (bottom)", rows=2)
+    run.record(use1_code_2d_knn_accuracy=_knn_accuracy(codes, labels))
+
+
+def _knn_accuracy(codes, labels, k=5):
+    idx, _ = metrics.nearest_neighbors(codes, codes, k=k, exclude_self=True)
+    votes = labels[idx]
+    predicted = np.array([np.bincount(v, minlength=10).argmax() for v in votes])
+    return metrics.accuracy(labels, predicted)
+
+
+def retrieval(run, ae):
+    """Use 2: nearest neighbours in code space."""
+    db_x, db_y = run.train_x[:5000], run.train_y[:5000]
+    q_x, q_y = run.test_x[:500], run.test_y[:500]
+    db_codes, q_codes = ae.codes(db_x), ae.codes(q_x)
+    k = 10
+    idx_code, dist_code = metrics.nearest_neighbors(q_codes, db_codes, k=k)
+    idx_pixel, _ = metrics.nearest_neighbors(q_x.reshape(len(q_x), -1), db_x.reshape(len(db_x), -1), k=k)
+    run.record(use2_precision_at_10_code=metrics.precision_at_k(q_y, db_y, idx_code),
+               use2_precision_at_10_pixel=metrics.precision_at_k(q_y, db_y, idx_pixel),
+               use2_map_code=metrics.mean_average_precision(q_y[:200], db_y, queries=q_codes[:200], database=db_codes),
+               use2_map_pixel=metrics.mean_average_precision(q_y[:200], db_y, queries=q_x[:200], database=db_x))
+    shown = 5
+    grid = np.concatenate([np.concatenate([q_x[i:i + 1], db_x[idx_code[i, :8]]]) for i in range(shown)])
+    col_labels = ["query"] + [f"d={dist_code[0, j]:.2f}" for j in range(8)]
+    plotting.image_grid(grid, run.path("use2_retrieval.png"),
+                        "Use 2: queries (left) and their nearest neighbours in code space", rows=shown,
+                        col_labels=col_labels)
+
+
+def anomaly(run, hidden, code, anomaly_class):
+    """Use 3: train without one class; reconstruction error flags it."""
+    normal = run.train_y != anomaly_class
+    ae = train(run, models.AutoEncoder(run.image_shape, hidden, code, seed=run.args.seed), run.train_x[normal])
+    scores = ae.anomaly_scores(run.test_x)
+    is_anomaly = (run.test_y == anomaly_class).astype(int)
+    auc = metrics.anomaly_auc(scores, is_anomaly)
+    run.record(use3_anomaly_class=run.classes[anomaly_class], use3_anomaly_auc=auc)
+    plotting.histograms({"normal classes": scores[is_anomaly == 0], f"'{run.classes[anomaly_class]}' (never seen)":
+                         scores[is_anomaly == 1]}, run.path("use3_anomaly_histogram.png"),
+                        f"Use 3: reconstruction error, ROC AUC {auc:.3f}", "reconstruction error (BCE, nats)")
+    fpr, tpr, _ = metrics.roc_curve(is_anomaly, scores)
+    plotting.roc({"reconstruction error": (fpr, tpr, auc)}, run.path("use3_anomaly_roc.png"),
+                 "Use 3: anomaly detection ROC")
+
+
+def clustering(run, ae):
+    """Use 4: k-means on pixels vs on codes."""
+    x, y = run.test_x[:5000], run.test_y[:5000]
+    pixel = metrics.kmeans(x.reshape(len(x), -1), 10, seed=run.args.seed)
+    code = metrics.kmeans(ae.codes(x), 10, seed=run.args.seed)
+    run.record(use4_cluster_accuracy_pixel=metrics.cluster_accuracy(y, pixel.labels),
+               use4_cluster_accuracy_code=metrics.cluster_accuracy(y, code.labels),
+               use4_nmi_pixel=metrics.normalized_mutual_info(y, pixel.labels),
+               use4_nmi_code=metrics.normalized_mutual_info(y, code.labels))
+    m = run.metrics
+    plotting.bars({"pixel space": {"cluster accuracy": m["use4_cluster_accuracy_pixel"], "NMI": m["use4_nmi_pixel"]},
+                   "code space": {"cluster accuracy": m["use4_cluster_accuracy_code"], "NMI": m["use4_nmi_code"]}},
+                  run.path("use4_clustering.png"), "Use 4: k-means (k = 10) in pixel vs code space",
+                  groups=["cluster accuracy", "NMI"])
+
+
+def denoising(run, hidden, code):
+    """Use 5: train on L(x, g(f(x + noise)))."""
+    std = 0.4
+    dae = models.AutoEncoder(run.image_shape, hidden, code, seed=run.args.seed,
+                             corruption=lambda a, g: data.gaussian_noise(a, std, generator=g))
+    train(run, dae, run.train_x)
+    clean = run.test_x[:1000]
+    noisy = data.gaussian_noise(clean, std, generator=mg.Generator(7))
+    denoised = dae.reconstruct(noisy)
+    run.record(use5_psnr_noisy=metrics.psnr(clean, noisy), use5_psnr_denoised=metrics.psnr(clean, denoised),
+               use5_ssim_noisy=metrics.ssim(clean, noisy), use5_ssim_denoised=metrics.ssim(clean, denoised))
+    run.record(use5_psnr_gain_db=run.metrics["use5_psnr_denoised"] - run.metrics["use5_psnr_noisy"])
+    plotting.image_grid(np.concatenate([noisy[:8], denoised[:8], clean[:8]]), run.path("use5_denoising.png"),
+                        f"Use 5: noisy ({run.metrics['use5_psnr_noisy']:.1f} dB) / denoised "
+                        f"({run.metrics['use5_psnr_denoised']:.1f} dB) / clean", rows=3,
+                        row_labels=["noisy", "denoised", "clean"])
+
+
+def inpainting(run, hidden, code):
+    """Use 6: the corruption is a missing rectangle; the AE fills it in."""
+    side = run.image_shape[-1]
+    hole = max(3, side // 3)
+    dae = models.AutoEncoder(run.image_shape, hidden, code, seed=run.args.seed,
+                             corruption=lambda a, g: data.occlude(a, hole, generator=g)[0])
+    train(run, dae, run.train_x)
+    clean = run.test_x[:1000]
+    occluded, mask = data.occlude(clean, hole, generator=mg.Generator(8))
+    restored = dae.reconstruct(occluded)
+    filled = np.where(mask, restored, occluded)        # keep the known pixels, take the hole from the AE
+    hole_mse = lambda a: float(((a - clean)[mask] ** 2).mean())   # noqa: E731
+    pooled = lambda a: metrics.psnr(clean[None], a[None])     # noqa: E731  (one PSNR over all test images)
+    run.record(use6_psnr_occluded=pooled(occluded), use6_psnr_inpainted=pooled(filled),
+               use6_hole_mse_occluded=hole_mse(occluded), use6_hole_mse_inpainted=hole_mse(filled))
+    plotting.image_grid(np.concatenate([occluded[:8], filled[:8], clean[:8]]), run.path("use6_inpainting.png"),
+                        "Use 6: occluded / inpainted / clean", rows=3, row_labels=["occluded", "inpainted", "clean"])
+
+
+def main(argv=None):
+    p = parser("unit08_autoencoders", __doc__.splitlines()[1], epochs=5)
+    p.add_argument("--anomaly-class", type=int, default=8)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.epochs, args.batch_size = 10, 64
+    run = Run(args)
+    small = run.image_shape[-1] < 16
+    hidden, code = ((64,), 10) if small else ((512, 256), 10)
+    ae = capacity(run, hidden, code)
+    two_d_codes(run, hidden)
+    retrieval(run, ae)
+    anomaly(run, hidden, code, args.anomaly_class)
+    clustering(run, ae)
+    denoising(run, hidden, 32 if not small else 16)
+    inpainting(run, hidden, 32 if not small else 16)
+    return run.finish()
+
+
+if __name__ == "__main__":
+    main()

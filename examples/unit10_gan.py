@@ -1,0 +1,107 @@
+"""Unit 10 -- generative adversarial networks.
+
+    python -m examples.unit10_gan [--epochs 10] [--k 1] [--loss non-saturating] [--quick] ...
+
+Goodfellow's minibatch algorithm with k discriminator steps per generator step, on the
+images scaled to [-1, 1]. Writes sample grids from several points of training, the loss
+curves, the mean D(x) and D(G(z)) per iteration with the D = 1/2 equilibrium marked, and a
+mode-coverage histogram from a separately trained classifier, with a note on whether mode
+collapse was seen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import metrics
+import minigrad as mg
+import models
+from examples import plotting
+from examples.common import Run, parser
+from minigrad import optim
+
+
+def smooth(values, width=50):
+    values = np.asarray(values)
+    width = max(1, min(width, len(values) // 5 or 1))
+    return np.convolve(values, np.ones(width) / width, mode="valid")
+
+
+def main(argv=None):
+    p = parser("unit10_gan", __doc__.splitlines()[1], epochs=10, batch_size=64)
+    p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
+    p.add_argument("--loss", choices=["non-saturating", "saturating"], default="non-saturating")
+    p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
+    p.add_argument("--lr", type=float, default=2e-4)
+    p.add_argument("--momentum", type=float, default=0.5, help="SGD momentum (with --optimizer sgd)")
+    p.add_argument("--latent", type=int, default=64)
+    args = p.parse_args(argv)
+    if args.quick:
+        args.epochs, args.lr = 15, 1e-3
+    run = Run(args)
+    small = run.image_shape[-1] < 16
+    hidden = (128, 128) if small else (256, 512)
+    g = mg.Generator(args.seed)
+    G = models.MLPGenerator(args.latent, hidden, run.image_shape, output="tanh", generator=g).to(run.device)
+    D = models.MLPDiscriminator(run.image_shape, tuple(reversed(hidden)), generator=g).to(run.device)
+    trainer = models.GANTrainer(G, D, k=args.k, loss=args.loss, optimizer=args.optimizer, lr=args.lr,
+                                momentum=args.momentum, batch_size=args.batch_size, seed=args.seed, device=run.device)
+    iterations = args.epochs * len(run.train_x) // (args.batch_size * args.k)
+    fixed_z = mg.Generator(args.seed + 1)
+    snapshots, moments = [], []
+
+    def snapshot(it, tr):
+        snapshots.append((tr.sample(10, generator=mg.Generator(args.seed + 1)) + 1) / 2)
+        moments.append(it)
+
+    print(f"  {iterations} iterations of k = {args.k} discriminator steps + 1 generator step, batch {args.batch_size}")
+    history = trainer.train(run.train_x * 2 - 1, iterations, progress_bar=not run.quick, callback=snapshot,
+                            callback_every=max(1, iterations // 5))
+    samples = (trainer.sample(100, generator=fixed_z) + 1) / 2
+    plotting.image_grid(samples, run.path("samples.png"), f"Generated samples after {iterations} iterations", rows=10)
+    plotting.image_grid(np.concatenate(snapshots), run.path("samples_over_training.png"),
+                        "The same noise vectors through training", rows=len(snapshots),
+                        row_labels=[f"it {m}" for m in moments])
+    x = np.arange(len(smooth(history["d_loss"]))) + 1
+    plotting.curves({"discriminator loss": (x, smooth(history["d_loss"])),
+                     "generator loss": (x, smooth(history["g_loss"]))}, run.path("losses.png"),
+                    "GAN losses (moving average)", xlabel="iteration", ylabel="loss",
+                    hline=2 * np.log(2), hline_label="D loss at equilibrium = 2 log 2")
+    plotting.curves({"mean D(x)": (x, smooth(history["d_real"])), "mean D(G(z))": (x, smooth(history["d_fake"]))},
+                    run.path("discriminator_outputs.png"), "D(x) and D(G(z)) (moving average)",
+                    xlabel="iteration", ylabel="D", hline=0.5, hline_label="equilibrium D = 1/2")
+
+    # mode coverage, judged by a classifier trained on the real images
+    classifier = models.MLPClassifier(int(np.prod(run.image_shape)), (256,), 10, generator=mg.Generator(args.seed))
+    classifier.to(run.device)
+    models.fit(classifier, (run.train_x, run.train_y), epochs=3 if not run.quick else 10,
+               optimizer=optim.Adam(classifier.parameters(), 1e-3), batch_size=128, device=run.device,
+               progress_bar=False)
+    classifier_accuracy = metrics.accuracy(run.test_y, classifier.predict(mg.tensor(run.test_x, device=run.device)))
+    generated = (trainer.sample(2000, generator=mg.Generator(args.seed + 2)) + 1) / 2
+    coverage = metrics.mode_coverage(classifier.predict(mg.tensor(generated.astype(np.float32), device=run.device)),
+                                     10)
+    plotting.bars({run.classes[c]: coverage.histogram[c] for c in range(10)}, run.path("mode_coverage.png"),
+                  f"Classes of 2000 generated samples ({coverage.modes_hit}/10 modes)", ylabel="fraction",
+                  hline=0.1, hline_label="uniform")
+    collapsed = coverage.modes_hit < 10 or coverage.min_class_fraction < 0.05
+    note = (f"Mode collapse {'WAS' if collapsed else 'was not'} seen: {coverage.modes_hit}/10 classes generated, "
+            f"smallest class share {coverage.min_class_fraction:.1%}, KL to uniform {coverage.kl_to_uniform:.3f} nats "
+            f"(classifier test accuracy {classifier_accuracy:.3f}).")
+    print("  " + note)
+    (run.path("mode_collapse_note.txt")).write_text(note + "\n")
+    late = slice(-max(1, iterations // 10), None)
+    run.record(iterations=iterations, k=args.k, loss=args.loss,
+               final_mean_d_real=float(np.mean(history["d_real"][late])),
+               final_mean_d_fake=float(np.mean(history["d_fake"][late])),
+               final_d_loss=float(np.mean(history["d_loss"][late])),
+               final_g_loss=float(np.mean(history["g_loss"][late])),
+               modes_hit=coverage.modes_hit, min_class_fraction=coverage.min_class_fraction,
+               kl_to_uniform=coverage.kl_to_uniform, classifier_test_accuracy=classifier_accuracy,
+               mode_collapse_seen=bool(collapsed))
+    run.metrics["class_histogram"] = coverage.histogram.tolist()
+    return run.finish()
+
+
+if __name__ == "__main__":
+    main()
