@@ -73,7 +73,7 @@ def classification(run: Run):
 
 
 def main(argv=None):
-    args = parser("unit06_supervised", __doc__.splitlines()[1], epochs=10).parse_args(argv)
+    args = parser("unit06_supervised", __doc__.splitlines()[1], epochs=10, batch_size=64).parse_args(argv)
     if args.quick:
         args.epochs = 3
     run = Run(args)

@@ -21,10 +21,11 @@ from examples.common import Run, parser
 from minigrad import data, optim
 
 
-def train(run, model, x, epochs=None, lr=1e-3):
+def train(run, model, x, epochs=None, lr=1e-3, batch_size=None):
     model.to(run.device)
     models.fit(model, (x,), epochs=epochs or run.args.epochs, optimizer=optim.Adam(model.parameters(), lr),
-               batch_size=run.args.batch_size, device=run.device, seed=run.args.seed, progress_bar=not run.quick)
+               batch_size=batch_size or run.args.batch_size, device=run.device, seed=run.args.seed,
+               progress_bar=not run.quick)
     return model
 
 
@@ -58,7 +59,6 @@ def capacity(run, hidden, code):
     plotting.image_grid(np.concatenate(rows), run.path("capacity_reconstructions.png"),
                         "Originals, then undercomplete / overcomplete / overcomplete + sparsity", rows=4,
                         row_labels=["original", "under", "over", "over+L1"])
-    return next(iter(variants.values()))
 
 
 def two_d_codes(run, hidden):
@@ -184,11 +184,16 @@ def main(argv=None):
     run = Run(args)
     small = run.image_shape[-1] < 16
     hidden, code = ((64,), 10) if small else ((512, 256), 10)
-    ae = capacity(run, hidden, code)
+    capacity(run, hidden, code)
     two_d_codes(run, hidden)
-    retrieval(run, ae)
+    # A stacked AE (the layer sizes of Xie et al.'s DEC, 500-500-2000-10) gives the codes for
+    # retrieval and clustering: deeper encoders separate the classes better than pixels do.
+    stacked_hidden = (64, 64, 256) if small else (500, 500, 2000)
+    stacked = train(run, models.AutoEncoder(run.image_shape, stacked_hidden, code, loss="mse", seed=args.seed),
+                    run.train_x, epochs=args.epochs + 3, batch_size=64 if small else 256)
+    retrieval(run, stacked)
     anomaly(run, hidden, code, args.anomaly_class)
-    clustering(run, ae)
+    clustering(run, stacked)
     denoising(run, hidden, 32 if not small else 16)
     inpainting(run, hidden, 32 if not small else 16)
     return run.finish()

@@ -28,24 +28,28 @@ def smooth(values, width=50):
 
 
 def main(argv=None):
-    p = parser("unit10_gan", __doc__.splitlines()[1], epochs=10, batch_size=64)
+    p = parser("unit10_gan", __doc__.splitlines()[1], epochs=14, batch_size=64)
     p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
     p.add_argument("--loss", choices=["non-saturating", "saturating"], default="non-saturating")
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--momentum", type=float, default=0.5, help="SGD momentum (with --optimizer sgd)")
-    p.add_argument("--latent", type=int, default=64)
+    p.add_argument("--latent", type=int, default=100)
+    p.add_argument("--real-label", type=float, default=0.9,
+                   help="D's target for real images (0.9: one-sided label smoothing; 1.0: the paper's)")
     args = p.parse_args(argv)
     if args.quick:
-        args.epochs, args.lr = 15, 1e-3
+        args.epochs, args.lr, args.latent = 15, 1e-3, 16
     run = Run(args)
     small = run.image_shape[-1] < 16
     hidden = (128, 128) if small else (256, 512)
     g = mg.Generator(args.seed)
-    G = models.MLPGenerator(args.latent, hidden, run.image_shape, output="tanh", generator=g).to(run.device)
-    D = models.MLPDiscriminator(run.image_shape, tuple(reversed(hidden)), generator=g).to(run.device)
+    G = models.MLPGenerator(args.latent, hidden, run.image_shape, output="tanh", activation="leaky_relu",
+                            generator=g).to(run.device)
+    D = models.MLPDiscriminator(run.image_shape, tuple(reversed(hidden)), dropout=0.3, generator=g).to(run.device)
     trainer = models.GANTrainer(G, D, k=args.k, loss=args.loss, optimizer=args.optimizer, lr=args.lr,
-                                momentum=args.momentum, batch_size=args.batch_size, seed=args.seed, device=run.device)
+                                momentum=args.momentum, batch_size=args.batch_size, real_label=args.real_label,
+                                seed=args.seed, device=run.device)
     iterations = args.epochs * len(run.train_x) // (args.batch_size * args.k)
     fixed_z = mg.Generator(args.seed + 1)
     snapshots, moments = [], []
@@ -91,7 +95,7 @@ def main(argv=None):
     print("  " + note)
     (run.path("mode_collapse_note.txt")).write_text(note + "\n")
     late = slice(-max(1, iterations // 10), None)
-    run.record(iterations=iterations, k=args.k, loss=args.loss,
+    run.record(iterations=iterations, k=args.k, loss=args.loss, real_label=args.real_label,
                final_mean_d_real=float(np.mean(history["d_real"][late])),
                final_mean_d_fake=float(np.mean(history["d_fake"][late])),
                final_d_loss=float(np.mean(history["d_loss"][late])),

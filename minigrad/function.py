@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.grad_mode import state
-from minigrad.tensor import Tensor, _is_floating
+from minigrad.tensor import Tensor
 
 
 class Function:
@@ -54,7 +54,7 @@ class Function:
             _check_finite(self, ys, inputs, "forward")
 
         record = state.grad_enabled and any(t.requires_grad for t in inputs)
-        outputs = tuple(Tensor(y, requires_grad=record and _is_floating(y.dtype)) for y in ys)
+        outputs = tuple(Tensor(y, requires_grad=record and y.dtype.kind == "f") for y in ys)
         if record:
             self.inputs = inputs
             if self.saves_inputs:

@@ -22,7 +22,7 @@ int32, int64, bool_ = np.int32, np.int64, np.bool_
 
 
 def _is_floating(dtype) -> bool:
-    return np.issubdtype(dtype, np.floating)
+    return np.dtype(dtype).kind == "f"
 
 
 def _as_dtype(dtype):

@@ -42,25 +42,28 @@ class MLPGenerator(nn.Module):
     """z -> hidden (ReLU) ... -> data, with a tanh (data in [-1, 1]) or sigmoid (data in [0, 1]) output."""
 
     def __init__(self, latent_dim: int = 64, hidden=(256, 256), output_shape=(1, 28, 28), output="tanh",
-                 generator=None):
+                 activation: str = "relu", generator=None):
         super().__init__()
         self.latent_dim, self.output_shape = latent_dim, tuple(output_shape)
         out = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, None: None}[output]
-        self.net = nn.Sequential(*mlp([latent_dim, *hidden, int(np.prod(output_shape))], last_activation=out,
-                                      generator=generator), nn.Unflatten(1, self.output_shape))
+        act = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}[activation]
+        self.net = nn.Sequential(*mlp([latent_dim, *hidden, int(np.prod(output_shape))], activation=act,
+                                      last_activation=out, generator=generator), nn.Unflatten(1, self.output_shape))
 
     def forward(self, z):
         return self.net(z)
 
 
 class MLPDiscriminator(nn.Module):
-    """data -> hidden (LeakyReLU 0.2) ... -> one logit."""
+    """data -> hidden (LeakyReLU 0.2, optional dropout) ... -> one logit."""
 
-    def __init__(self, input_shape=(1, 28, 28), hidden=(256, 256), generator=None):
+    def __init__(self, input_shape=(1, 28, 28), hidden=(256, 256), dropout: float = 0.0, generator=None):
         super().__init__()
         layers, width = [nn.Flatten()], int(np.prod(input_shape))
         for h in hidden:
             layers += [nn.Linear(width, h, generator=generator), nn.LeakyReLU(0.2)]
+            if dropout:
+                layers.append(nn.Dropout(dropout, generator=generator))
             width = h
         layers.append(nn.Linear(width, 1, generator=generator))
         self.net = nn.Sequential(*layers)
@@ -115,17 +118,19 @@ class GANTrainer:
 
     loss: "non-saturating" (default) or "saturating" (the minimax loss of the paper).
     optimizer: "adam" (betas=(0.5, 0.999), the DCGAN setting) or "sgd" with ``momentum``.
+    real_label: the discriminator's target for real data; 0.9 is "one-sided label smoothing"
+        (Salimans et al. 2016), which keeps D from becoming overconfident.
     """
 
     def __init__(self, generator_net, discriminator, k: int = 1, loss: str = "non-saturating",
                  optimizer: str = "adam", lr: float = 2e-4, momentum: float = 0.9, betas=(0.5, 0.999),
-                 batch_size: int = 64, seed: int = 0, device=None):
+                 batch_size: int = 64, real_label: float = 1.0, seed: int = 0, device=None):
         if k < 1:
             raise ValueError(f"GANTrainer: k must be >= 1, got {k}")
         if loss not in ("non-saturating", "saturating"):
             raise ValueError(f"GANTrainer: loss must be 'non-saturating' or 'saturating', got {loss!r}")
         self.G, self.D, self.k, self.loss, self.batch_size = generator_net, discriminator, k, loss, batch_size
-        self.device = device
+        self.device, self.real_label = device, real_label
         self.opt_G = _make_optimizer(self.G.parameters(), optimizer, lr, momentum, betas)
         self.opt_D = _make_optimizer(self.D.parameters(), optimizer, lr, momentum, betas)
         self.rng = mg.Generator(seed)
@@ -144,7 +149,7 @@ class GANTrainer:
         with mg.no_grad():                                  # G is fixed during D's step
             fake = self.G(self.noise(self.batch_size))
         real_logits, fake_logits = self.D(x), self.D(fake)
-        loss = (F.binary_cross_entropy_with_logits(real_logits, mg.ones_like(real_logits))
+        loss = (F.binary_cross_entropy_with_logits(real_logits, mg.full_like(real_logits, self.real_label))
                 + F.binary_cross_entropy_with_logits(fake_logits, mg.zeros_like(fake_logits)))
         self.opt_D.zero_grad()
         loss.backward()

@@ -214,3 +214,11 @@ def test_every_model_trains_in_float32(digits):
         for name, p in model.named_parameters():
             assert p.dtype == np.float32 and p.grad.dtype == np.float32, f"{type(model).__name__}.{name}"
             assert all(v.dtype == np.float32 for v in opt.state[id(p)].values() if hasattr(v, "dtype"))
+    g = mg.Generator(0)
+    for G, D in [(models.MLPGenerator(4, (8,), (1, 8, 8), generator=g), models.MLPDiscriminator((1, 8, 8), (8,))),
+                 (models.DCGenerator(4, 8, 4, generator=g), models.DCDiscriminator(8, 4))]:
+        trainer = models.GANTrainer(G, D, batch_size=4)
+        trainer.train(xtr * 2 - 1, 1, progress_bar=False)
+        for p in list(G.parameters()) + list(D.parameters()):
+            assert p.dtype == np.float32 and p.grad.dtype == np.float32
+        assert trainer.sample(2).dtype == np.float32

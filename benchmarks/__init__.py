@@ -1,0 +1,1 @@
+"""Side-by-side timings of minigrad and PyTorch: ``python -m benchmarks``."""

@@ -1,0 +1,34 @@
+"""The benchmark harness runs (with or without PyTorch) and reports what it promises. Timing
+itself is never asserted: speed is measured by ``python -m benchmarks``, not by tests."""
+
+from __future__ import annotations
+
+import math
+
+from benchmarks import __main__ as bench
+from benchmarks import workloads
+
+
+def test_harness_reports_every_column_for_a_short_run(capsys):
+    results = bench.main(["--workload", "W1,W5,W6", "--steps", "2", "--warmup", "1", "--no-memory"])
+    assert [r["workload"] for r in results] == ["W1", "W5", "W6"]
+    for row in results:
+        assert row["minigrad"]["median_ms"] > 0
+        assert row["minigrad"]["p10_ms"] <= row["minigrad"]["median_ms"] <= row["minigrad"]["p90_ms"]
+    assert results[1]["minigrad_ops_per_s"] > 0 and results[2]["minigrad_gflops"] > 0
+    assert "W5 autograd" in capsys.readouterr().out
+
+
+def test_every_workload_builds_and_steps_in_minigrad():
+    for name in workloads.DESCRIPTIONS:
+        step = workloads.minigrad_workload(name)
+        step()
+        step()
+
+
+def test_floors_count_the_matrix_products():
+    # W1: forward 2*128*(784*512 + 512*256 + 256*10); backward twice that, minus the unneeded input gradient
+    forward = 2 * 128 * (784 * 512 + 512 * 256 + 256 * 10)
+    assert workloads.flops("W1") == 3 * forward - 2 * 128 * 784 * 512
+    assert workloads.flops("W6") == 3 * 2 * 32 * 784 * 64 * 64 * 9
+    assert workloads.flops("W5") == 0 and math.isfinite(workloads.flops("W4"))
