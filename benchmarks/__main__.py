@@ -23,18 +23,19 @@ import numpy as np
 from benchmarks import workloads
 
 
-def limit_threads(n: int):
-    """Both frameworks get the same number of threads."""
+def limit_threads(n: int, torch: bool = True):
+    """Both frameworks get the same number of threads (NumPy's BLAS and, if asked, PyTorch)."""
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(n)
     except ImportError:
         pass
-    try:
-        import torch
-        torch.set_num_threads(n)
-    except ImportError:
-        pass
+    if torch:
+        try:
+            import torch as torch_module
+            torch_module.set_num_threads(n)
+        except ImportError:
+            pass
 
 
 def blas_gflops() -> float:

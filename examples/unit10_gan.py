@@ -28,7 +28,7 @@ def smooth(values, width=50):
 
 
 def main(argv=None):
-    p = parser("unit10_gan", __doc__.splitlines()[1], epochs=14, batch_size=64)
+    p = parser("unit10_gan", __doc__.splitlines()[1], epochs=18, batch_size=64)
     p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
     p.add_argument("--loss", choices=["non-saturating", "saturating"], default="non-saturating")
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
@@ -82,11 +82,11 @@ def main(argv=None):
                optimizer=optim.Adam(classifier.parameters(), 1e-3), batch_size=128, device=run.device,
                progress_bar=False)
     classifier_accuracy = metrics.accuracy(run.test_y, classifier.predict(mg.tensor(run.test_x, device=run.device)))
-    generated = (trainer.sample(2000, generator=mg.Generator(args.seed + 2)) + 1) / 2
+    generated = (trainer.sample(10000, generator=mg.Generator(args.seed + 2)) + 1) / 2
     coverage = metrics.mode_coverage(classifier.predict(mg.tensor(generated.astype(np.float32), device=run.device)),
                                      10)
     plotting.bars({run.classes[c]: coverage.histogram[c] for c in range(10)}, run.path("mode_coverage.png"),
-                  f"Classes of 2000 generated samples ({coverage.modes_hit}/10 modes)", ylabel="fraction",
+                  f"Classes of 10000 generated samples ({coverage.modes_hit}/10 modes)", ylabel="fraction",
                   hline=0.1, hline_label="uniform")
     collapsed = coverage.modes_hit < 10 or coverage.min_class_fraction < 0.05
     note = (f"Mode collapse {'WAS' if collapsed else 'was not'} seen: {coverage.modes_hit}/10 classes generated, "

@@ -252,3 +252,28 @@ def test_layer_errors_name_the_layer_and_shapes():
         F.conv_transpose2d(mg.randn(1, 1, 3, 3), mg.randn(1, 1, 3, 3), stride=2, output_padding=2)
     with pytest.raises(ValueError, match=r"pool2d: kernel \(5, 5\) is larger than the input \(3, 3\)"):
         F.max_pool2d(mg.randn(1, 1, 3, 3), 5)
+
+
+def test_conv_in_batch_chunks_matches_the_whole_batch(monkeypatch):
+    """The chunked im2col path (used when a batch's patch matrix is large) gives the same values
+    and gradients as one chunk; here every sample becomes its own chunk."""
+    from minigrad.ops import conv as conv_ops
+
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((3, 2, 5, 5)), rng.standard_normal((4, 2, 3, 3)), rng.standard_normal(4)
+
+    def run():
+        tensors = [leaf(x.copy()), leaf(w.copy()), leaf(b.copy())]
+        y = F.conv2d(*tensors, stride=1, padding=1)
+        y.backward(np.ones(y.shape))
+        return y.data, [t.grad.data for t in tensors]
+
+    whole = run()
+    monkeypatch.setattr(conv_ops, "CHUNK_BYTES", 1)
+    assert len(conv_ops.batch_chunks(3, 100)) == 3
+    chunked = run()
+    np.testing.assert_allclose(chunked[0], whole[0], atol=1e-12)
+    for a, c in zip(whole[1], chunked[1]):
+        np.testing.assert_allclose(c, a, atol=1e-12)
+    np.testing.assert_allclose(chunked[0], naive_conv2d(x, w, b, (1, 1), (1, 1), (1, 1)), atol=1e-10)
+    assert mg.gradcheck(lambda a, k: F.conv2d(a, k, padding=1), [leaf(x[:2].copy()), leaf(w.copy())])

@@ -54,7 +54,11 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
-    """y = x if x > 0 else slope * x.   dy/dx = 1 if x > 0 else slope."""
+    """y = x if x > 0 else slope * x.   dy/dx = 1 if x > 0 else slope.
+
+    Written as y = x * s with s = 1 where x > 0 and slope elsewhere: the same array s is
+    the derivative, and a multiplication is much faster than a select (``where``).
+    """
 
     saves_inputs = False
 
@@ -62,13 +66,14 @@ class LeakyReLU(Function):
         self.slope = negative_slope
 
     def forward(self, x):
-        xp = array_module(x)
-        self.positive = x > 0
-        return xp.where(self.positive, x, self.slope * x)
+        s = (x > 0).astype(x.dtype)
+        s *= 1 - self.slope
+        s += self.slope
+        self.s = s
+        return x * s
 
     def backward(self, gy):
-        xp = array_module(gy)
-        return xp.where(self.positive, gy, self.slope * gy)
+        return gy * self.s
 
 
 class Softplus(Function):

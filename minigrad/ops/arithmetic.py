@@ -6,6 +6,8 @@ sums them back to each input's shape. ``gy`` is dL/dy throughout.
 
 from __future__ import annotations
 
+import operator
+
 from minigrad.backend import array_module
 from minigrad.function import Function
 
@@ -195,30 +197,21 @@ class Maximum(Function):
     """
 
     saves_inputs = False
+    pick, beats = "maximum", staticmethod(operator.gt)
 
     def forward(self, a, b):
-        xp = array_module(a)
-        self.share_a = (a > b) + 0.5 * (a == b)
-        return xp.maximum(a, b)
+        self.share_a = (self.beats(a, b) + 0.5 * (a == b)).astype(a.dtype)
+        return getattr(array_module(a), self.pick)(a, b)
 
     def backward(self, gy):
-        g = gy * self.share_a.astype(gy.dtype, copy=False)
+        g = gy * self.share_a
         return g, gy - g
 
 
-class Minimum(Function):
+class Minimum(Maximum):
     """y = min(a, b) elementwise.   dy/da = [a < b] + 0.5 [a == b]; ties split evenly."""
 
-    saves_inputs = False
-
-    def forward(self, a, b):
-        xp = array_module(a)
-        self.share_a = (a < b) + 0.5 * (a == b)
-        return xp.minimum(a, b)
-
-    def backward(self, gy):
-        g = gy * self.share_a.astype(gy.dtype, copy=False)
-        return g, gy - g
+    pick, beats = "minimum", staticmethod(operator.lt)
 
 
 class Where(Function):

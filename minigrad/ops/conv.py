@@ -84,21 +84,21 @@ def col2im(cols, in_shape, kernel, stride, padding, dilation, out_size):
     return padded[:, :, ph:ph + h, pw:pw + w]
 
 
-def _to_rows(y):
-    """(N, C, H, W) -> (N*H*W, C): one row per pixel, the layout of im2col's rows."""
-    n, c = y.shape[:2]
-    return y.transpose(0, 2, 3, 1).reshape(-1, c)
-
-
 def _to_columns(y):
     """(N, C, H, W) -> (C, N*H*W): one column per pixel, the layout col2im reads."""
     return y.transpose(1, 0, 2, 3).reshape(y.shape[1], -1)
 
 
-def _from_rows(rows, n, h, w):
-    """(N*H*W, C) -> (N, C, H, W), the inverse of ``_to_rows`` (copied to a contiguous array, so
-    that the elementwise ops that follow run at full speed)."""
-    return array_module(rows).ascontiguousarray(rows.reshape(n, h, w, -1).transpose(0, 3, 1, 2))
+# The patch matrix of a whole batch can be large (9x the input for a 3x3 kernel), so it is
+# built for a few samples at a time: a chunk's matrix stays near the CPU's caches, the memory
+# it needs is bounded, and backward rebuilds it from x instead of keeping it alive.
+CHUNK_BYTES = 16 * 2 ** 20
+
+
+def batch_chunks(n, bytes_per_sample):
+    """Sample ranges [a, b) whose patch matrices take about CHUNK_BYTES each."""
+    per = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
+    return [(a, min(n, a + per)) for a in range(0, n, per)]
 
 
 class Conv2d(Function):
@@ -113,10 +113,14 @@ class Conv2d(Function):
         dL/dWm   = G @ cols
         dL/dcols = Wm^T @ G  (as columns),   dL/dx = col2im(dL/dcols)    (a transposed convolution)
         dL/db    = the row sums of G
+    computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm.
     """
 
     def __init__(self, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
         self.stride, self.padding, self.dilation = stride, padding, dilation
+
+    def _im2col(self, x):
+        return im2col(x, self.weight.shape[2:], self.stride, self.padding, self.dilation)[0]
 
     def forward(self, x, weight, bias=None):
         if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
@@ -129,26 +133,45 @@ class Conv2d(Function):
             if reach > size:
                 raise ValueError(f"conv2d: kernel {tuple(kernel)} (dilation {self.dilation}) is larger than "
                                  f"the padded input {x.shape[2:]} + padding {self.padding}")
-        cols, out = im2col(x, kernel, self.stride, self.padding, self.dilation)
-        self.cols, self.in_shape, self.out_size, self.weight = cols, x.shape, out, weight
-        y = cols @ weight.reshape(weight.shape[0], -1).T         # (N*Ho*Wo, O)
+        xp = array_module(x)
+        n, o = x.shape[0], weight.shape[0]
+        out = tuple(conv_output_size(x.shape[2 + a], kernel[a], self.stride[a], self.padding[a], self.dilation[a])
+                    for a in (0, 1))
+        self.x, self.weight, self.out_size = x, weight, out
+        self.chunks = batch_chunks(n, out[0] * out[1] * weight[0].size * x.itemsize)
+        wm = weight.reshape(o, -1)
+        y = xp.empty((n, o) + out, dtype=x.dtype)
+        self.cols = None
+        for a, b in self.chunks:
+            cols = self._im2col(x[a:b])
+            if len(self.chunks) == 1:
+                self.cols = cols        # one chunk: keep it for dL/dW rather than rebuild it
+            rows = cols @ wm.T                                      # (n_chunk*Ho*Wo, O)
+            y[a:b] = rows.reshape(b - a, out[0], out[1], o).transpose(0, 3, 1, 2)
         if bias is not None:
-            y += bias
-        return _from_rows(y, x.shape[0], *out)
+            y += bias[:, None, None]
+        return y
 
     def backward(self, gy):
-        weight = self.weight
-        g = _to_columns(gy)                                      # (O, N*Ho*Wo)
-        gx = gw = gb = None
-        if self.inputs[0].requires_grad:
-            gcols = weight.reshape(weight.shape[0], -1).T @ g    # (C*kh*kw, N*Ho*Wo)
-            gx = col2im(gcols, self.in_shape, weight.shape[2:], self.stride, self.padding, self.dilation,
-                        self.out_size)
-        if self.inputs[1].requires_grad:
-            gw = (g @ self.cols).reshape(weight.shape)
-        if len(self.inputs) == 3 and self.inputs[2].requires_grad:
-            gb = g.sum(axis=1)
-        return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
+        xp = array_module(gy)
+        x, weight = self.x, self.weight
+        wm = weight.reshape(weight.shape[0], -1)
+        need_x, need_w = self.inputs[0].requires_grad, self.inputs[1].requires_grad
+        gx = xp.empty(x.shape, dtype=gy.dtype) if need_x else None
+        gw = xp.zeros(wm.shape, dtype=gy.dtype) if need_w else None
+        for a, b in self.chunks:
+            g = _to_columns(gy[a:b])                                # (O, n_chunk*Ho*Wo)
+            if need_w:
+                gw += g @ (self.cols if self.cols is not None else self._im2col(x[a:b]))
+            self.cols = None            # free the patch matrix before dL/dcols (as large) is made
+            if need_x:
+                gx[a:b] = col2im(wm.T @ g, (b - a,) + x.shape[1:], weight.shape[2:], self.stride, self.padding,
+                                 self.dilation, self.out_size)
+        gw = None if gw is None else gw.reshape(weight.shape)
+        if len(self.inputs) == 2:
+            return gx, gw
+        gb = gy.sum(axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
+        return gx, gw, gb
 
 
 class ConvTranspose2d(Function):
@@ -163,6 +186,7 @@ class ConvTranspose2d(Function):
     and so, reading Conv2d's formulas backwards, with R = im2col(dL/dy) (one row per pixel of x):
         dL/dx  = R @ Wm^T  (as rows)          (a plain convolution of dL/dy)
         dL/dWm = X @ R
+    computed over the batch in chunks of samples, like ``Conv2d``.
     """
 
     def __init__(self, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1)):
@@ -183,27 +207,39 @@ class ConvTranspose2d(Function):
                                                self.output_padding[a], self.dilation[a]) for a in (0, 1))
         if min(out) <= 0:
             raise ValueError(f"conv_transpose2d: input {x.shape} gives an empty output {out}")
-        self.columns, self.weight, self.in_shape = _to_columns(x), weight, x.shape
-        cols = weight.reshape(c, -1).T @ self.columns            # (O*kh*kw, N*H*W)
-        y = col2im(cols, (n, o) + out, kernel, self.stride, self.padding, self.dilation, (h, w))
+        xp = array_module(x)
+        wm = weight.reshape(c, -1)                                   # (C, O*kh*kw)
+        self.x, self.weight = x, weight
+        self.chunks = batch_chunks(n, h * w * wm.shape[1] * x.itemsize)
+        y = xp.empty((n, o) + out, dtype=x.dtype)
+        for a, b in self.chunks:
+            cols = wm.T @ _to_columns(x[a:b])                       # (O*kh*kw, n_chunk*H*W)
+            y[a:b] = col2im(cols, (b - a, o) + out, kernel, self.stride, self.padding, self.dilation, (h, w))
         if bias is not None:
             y += bias[:, None, None]
         return y
 
     def backward(self, gy):
-        weight = self.weight
-        n, c, h, w = self.in_shape
-        rows, (gh, gw_) = im2col(gy, weight.shape[2:], self.stride, self.padding, self.dilation)
-        if (gh, gw_) != (h, w):   # output_padding >= stride (possible with dilation) adds positions
-            rows = rows.reshape(n, gh, gw_, -1)[:, :h, :w].reshape(n * h * w, -1)
-        gx = gw = gb = None
-        if self.inputs[0].requires_grad:
-            gx = _from_rows(rows @ weight.reshape(c, -1).T, n, h, w)
-        if self.inputs[1].requires_grad:
-            gw = (self.columns @ rows).reshape(weight.shape)
-        if len(self.inputs) == 3 and self.inputs[2].requires_grad:
-            gb = gy.sum(axis=(0, 2, 3))
-        return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
+        xp = array_module(gy)
+        x, weight = self.x, self.weight
+        n, c, h, w = x.shape
+        wm = weight.reshape(c, -1)
+        need_x, need_w = self.inputs[0].requires_grad, self.inputs[1].requires_grad
+        gx = xp.empty(x.shape, dtype=gy.dtype) if need_x else None
+        gw = xp.zeros(wm.shape, dtype=gy.dtype) if need_w else None
+        for a, b in self.chunks:
+            rows, (gh, gw_) = im2col(gy[a:b], weight.shape[2:], self.stride, self.padding, self.dilation)
+            if (gh, gw_) != (h, w):   # output_padding >= stride (possible with dilation) adds positions
+                rows = rows.reshape(b - a, gh, gw_, -1)[:, :h, :w].reshape((b - a) * h * w, -1)
+            if need_x:
+                gx[a:b] = (rows @ wm.T).reshape(b - a, h, w, c).transpose(0, 3, 1, 2)
+            if need_w:
+                gw += _to_columns(x[a:b]) @ rows
+        gw = None if gw is None else gw.reshape(weight.shape)
+        if len(self.inputs) == 2:
+            return gx, gw
+        gb = gy.sum(axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
+        return gx, gw, gb
 
 
 def _pool_offsets(x_padded, kernel, stride, out_size):

@@ -49,11 +49,13 @@ class Adam(Optimizer):
         tmp -= v
         tmp *= 1 - beta2
         v += tmp
-        xp.sqrt(v, out=tmp)                       # denominator = sqrt(v / (1 - beta2^t)) + eps
-        tmp *= 1 / math.sqrt(1 - beta2 ** t)
-        tmp += eps
-        xp.divide(m, tmp, out=tmp)                # step = lr / (1 - beta1^t) * m / denominator
-        tmp *= lr / (1 - beta1 ** t)
+        # step = lr/(1 - beta1^t) * m / (sqrt(v/(1 - beta2^t)) + eps)
+        #      = c * m / (sqrt(v) + eps * s)    with s = sqrt(1 - beta2^t), c = lr * s / (1 - beta1^t)
+        s = math.sqrt(1 - beta2 ** t)
+        xp.sqrt(v, out=tmp)
+        tmp += eps * s
+        xp.divide(m, tmp, out=tmp)
+        tmp *= lr * s / (1 - beta1 ** t)
         w -= tmp
 
     def _scratch(self, w):
