@@ -1,7 +1,8 @@
 """The benchmark workloads, each written twice -- minigrad and PyTorch -- from the same seeded data.
 
-A workload is a function (framework module, device) -> step, where step() runs one training
-step (forward + backward + optimizer update) and blocks until it is finished.
+A workload is a function (workload name, device) -> step, where step() runs one training
+step (forward + backward + optimizer update), blocks until it is finished, and returns the loss
+(or, for W5 and W6, the output) as a tensor.
 
     W1  MLP classifier, batch 128: 784-512-256-10, ReLU, softmax cross-entropy, Adam(1e-3)
     W2  CNN classifier, batch 64: conv(1->32,3x3,p1)-ReLU-maxpool2, conv(32->64,3x3,p1)-ReLU-maxpool2,
@@ -99,6 +100,7 @@ def minigrad_workload(name: str, device: str = "cpu"):
             loss.backward()
             opt.step()
             sync()
+            return loss
         return step
 
     if name == "W3":
@@ -120,6 +122,7 @@ def minigrad_workload(name: str, device: str = "cpu"):
             loss.backward()
             opt.step()
             sync()
+            return loss
         return step
 
     if name == "W4":
@@ -147,6 +150,7 @@ def minigrad_workload(name: str, device: str = "cpu"):
             g_loss.backward()
             opt_g.step()
             sync()
+            return g_loss
         return step
 
     if name == "W5":
@@ -161,6 +165,7 @@ def minigrad_workload(name: str, device: str = "cpu"):
             h.sum().backward()
             w.grad = None
             sync()
+            return h
         return step
 
     if name == "W6":
@@ -169,10 +174,12 @@ def minigrad_workload(name: str, device: str = "cpu"):
         g = tensor(_data((32, 64, 28, 28), 6, "normal"))
 
         def step():
-            conv(x).backward(g)
+            y = conv(x)
+            y.backward(g)
             x.grad = None
             conv.zero_grad()
             sync()
+            return y
         return step
     raise ValueError(f"unknown workload {name}")
 
@@ -210,6 +217,7 @@ def torch_workload(name: str, device: str = "cpu"):
             loss.backward()
             opt.step()
             sync()
+            return loss
         return step
 
     if name == "W3":
@@ -231,6 +239,7 @@ def torch_workload(name: str, device: str = "cpu"):
             loss.backward()
             opt.step()
             sync()
+            return loss
         return step
 
     if name == "W4":
@@ -256,6 +265,7 @@ def torch_workload(name: str, device: str = "cpu"):
             g_loss.backward()
             opt_g.step()
             sync()
+            return g_loss
         return step
 
     if name == "W5":
@@ -270,6 +280,7 @@ def torch_workload(name: str, device: str = "cpu"):
             h.sum().backward()
             w.grad = None
             sync()
+            return h
         return step
 
     if name == "W6":
@@ -278,9 +289,11 @@ def torch_workload(name: str, device: str = "cpu"):
         g = tensor(_data((32, 64, 28, 28), 6, "normal"))
 
         def step():
-            conv(x).backward(g)
+            y = conv(x)
+            y.backward(g)
             x.grad = None
             conv.zero_grad()
             sync()
+            return y
         return step
     raise ValueError(f"unknown workload {name}")
