@@ -1,20 +1,23 @@
 """Convolution, transposed convolution, pooling and nearest upsampling (NCHW layout).
 
 The idea that makes convolution fast in NumPy is **im2col**: copy every receptive field
-(a C x kh x kw patch) into a row of a matrix, so that the whole convolution becomes *one*
-large matrix product of that (N*Ho*Wo, C*kh*kw) patch matrix with the (C*kh*kw, O) weights.
+(a C x kh x kw patch) into a column of a matrix, so that the whole convolution becomes
+*one* large matrix product of the (O, C*kh*kw) weights with that (C*kh*kw, N*Ho*Wo) patch
+matrix.
 
-    im2col   x (N, C, H, W)  ->  rows (N*Ho*Wo, C*kh*kw), one row per output pixel
-    col2im   columns (C*kh*kw, N*Ho*Wo)  ->  x, *adding* where patches overlap
-             (the adjoint of im2col, reading the transposed layout)
+    im2col   x (N, C, H, W)  ->  cols (C*kh*kw, N*Ho*Wo), one column per output pixel
+    col2im   cols  ->  x, *adding* where patches overlap     (the adjoint of im2col)
 
 im2col is a strided *view* of the padded input (no Python loop over pixels) that one
 reshape copies into the matrix; col2im loops over the kh*kw kernel offsets, never over
-output pixels. With one row per output pixel, the forward product and both gradient
-products (dL/dW and dL/dcols) are single large matrix products -- BLAS's best case.
+output pixels. Laid out this way, each row of the matrix is a run of whole image rows, so
+both copies move memory in long contiguous runs, and the forward product and both
+gradient products (dL/dW and dL/dcols) are single large matrix products.
 
 Memory: the patch matrix holds N*Ho*Wo * C*kh*kw numbers -- about kh*kw times the input
-(9x for a 3x3 kernel with stride 1). That is the price of using one matrix product.
+(9x for a 3x3 kernel with stride 1). That is the price of using one matrix product, so a
+large batch is processed in chunks of samples (``CHUNK_BYTES``), and backward rebuilds a
+chunk's matrix from x instead of keeping every chunk alive.
 
 Convolution and transposed convolution are each other's backward: the gradient of a
 convolution with respect to its input is a transposed convolution of dL/dy with the same
@@ -45,32 +48,27 @@ def _pad(x, padding, value=0):
 
 
 def _windows(x_padded, kernel, stride, dilation, out_size):
-    """A strided view (N, Ho, Wo, C, kh, kw) of the padded input: element [n, h, w, c, i, j] is
+    """A strided view (C, kh, kw, N, Ho, Wo) of the padded input: element [c, i, j, n, h, w] is
     x[n, c, h*stride + i*dilation, w*stride + j*dilation]. No data is copied."""
     xp = array_module(x_padded)
     n, c = x_padded.shape[:2]
     sn, sc, sh, sw = x_padded.strides
-    shape = (n, out_size[0], out_size[1], c, kernel[0], kernel[1])
-    strides = (sn, sh * stride[0], sw * stride[1], sc, sh * dilation[0], sw * dilation[1])
+    shape = (c, kernel[0], kernel[1], n, out_size[0], out_size[1])
+    strides = (sc, sh * dilation[0], sw * dilation[1], sn, sh * stride[0], sw * stride[1])
     return xp.lib.stride_tricks.as_strided(x_padded, shape=shape, strides=strides)
 
 
 def im2col(x, kernel, stride, padding, dilation):
-    """x (N, C, H, W) -> (cols (N*Ho*Wo, C*kh*kw), (Ho, Wo))."""
+    """x (N, C, H, W) -> (cols (C*kh*kw, N*Ho*Wo), (Ho, Wo))."""
     n, c, h, w = x.shape
     out = (conv_output_size(h, kernel[0], stride[0], padding[0], dilation[0]),
            conv_output_size(w, kernel[1], stride[1], padding[1], dilation[1]))
     windows = _windows(_pad(x, padding), kernel, stride, dilation, out)
-    return windows.reshape(n * out[0] * out[1], c * kernel[0] * kernel[1]), out
+    return windows.reshape(c * kernel[0] * kernel[1], n * out[0] * out[1]), out
 
 
 def col2im(cols, in_shape, kernel, stride, padding, dilation, out_size):
-    """The adjoint of im2col, from *columns*: cols (C*kh*kw, N*Ho*Wo) -> (N, C, H, W), summing overlaps.
-
-    (The transpose of im2col's matrix: one column per output pixel. In this layout each
-    kernel offset's slab is a block of whole image rows, so the strided adds below read
-    memory in order.)
-    """
+    """The adjoint of im2col: cols (C*kh*kw, N*Ho*Wo) -> (N, C, H, W), summing overlaps."""
     xp = array_module(cols)
     n, c, h, w = in_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
@@ -85,14 +83,14 @@ def col2im(cols, in_shape, kernel, stride, padding, dilation, out_size):
 
 
 def _to_columns(y):
-    """(N, C, H, W) -> (C, N*H*W): one column per pixel, the layout col2im reads."""
+    """(N, C, H, W) -> (C, N*H*W): one column per pixel, the layout of im2col's matrix."""
     return y.transpose(1, 0, 2, 3).reshape(y.shape[1], -1)
 
 
 # The patch matrix of a whole batch can be large (9x the input for a 3x3 kernel), so it is
 # built for a few samples at a time: a chunk's matrix stays near the CPU's caches, the memory
 # it needs is bounded, and backward rebuilds it from x instead of keeping it alive.
-CHUNK_BYTES = 16 * 2 ** 20
+CHUNK_BYTES = 8 * 2 ** 20
 
 
 def batch_chunks(n, bytes_per_sample):
@@ -107,11 +105,11 @@ class Conv2d(Function):
     Shapes: x (N, C, H, W), W (O, C, kh, kw), b (O,), y (N, O, Ho, Wo) with
     Ho = floor((H + 2p - d(kh - 1) - 1) / s) + 1.
 
-    With cols = im2col(x) (one row per output pixel), W as an (O, C*kh*kw) matrix Wm, and
-    G = dL/dy as an (O, N*Ho*Wo) matrix (one column per output pixel):
-        Y = cols @ Wm^T + b                     (N*Ho*Wo, O), then back to NCHW
-        dL/dWm   = G @ cols
-        dL/dcols = Wm^T @ G  (as columns),   dL/dx = col2im(dL/dcols)    (a transposed convolution)
+    With cols = im2col(x) (one column per output pixel), W as an (O, C*kh*kw) matrix Wm,
+    and G = dL/dy as an (O, N*Ho*Wo) matrix:
+        Y = Wm @ cols + b                       (O, N*Ho*Wo), then back to NCHW
+        dL/dWm   = G @ cols^T
+        dL/dcols = Wm^T @ G,   dL/dx = col2im(dL/dcols)    (a transposed convolution)
         dL/db    = the row sums of G
     computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm.
     """
@@ -146,8 +144,7 @@ class Conv2d(Function):
             cols = self._im2col(x[a:b])
             if len(self.chunks) == 1:
                 self.cols = cols        # one chunk: keep it for dL/dW rather than rebuild it
-            rows = cols @ wm.T                                      # (n_chunk*Ho*Wo, O)
-            y[a:b] = rows.reshape(b - a, out[0], out[1], o).transpose(0, 3, 1, 2)
+            y[a:b] = (wm @ cols).reshape(o, b - a, out[0], out[1]).transpose(1, 0, 2, 3)
         if bias is not None:
             y += bias[:, None, None]
         return y
@@ -162,7 +159,7 @@ class Conv2d(Function):
         for a, b in self.chunks:
             g = _to_columns(gy[a:b])                                # (O, n_chunk*Ho*Wo)
             if need_w:
-                gw += g @ (self.cols if self.cols is not None else self._im2col(x[a:b]))
+                gw += g @ (self.cols if self.cols is not None else self._im2col(x[a:b])).T
             self.cols = None            # free the patch matrix before dL/dcols (as large) is made
             if need_x:
                 gx[a:b] = col2im(wm.T @ g, (b - a,) + x.shape[1:], weight.shape[2:], self.stride, self.padding,
@@ -183,9 +180,9 @@ class ConvTranspose2d(Function):
     Each input pixel *scatters* a weighted kernel into the output. With X the (C, N*H*W)
     pixel columns of x and Wm = W as a (C, O*kh*kw) matrix:
         cols = Wm^T @ X,   y = col2im(cols) + b
-    and so, reading Conv2d's formulas backwards, with R = im2col(dL/dy) (one row per pixel of x):
-        dL/dx  = R @ Wm^T  (as rows)          (a plain convolution of dL/dy)
-        dL/dWm = X @ R
+    and so, reading Conv2d's formulas backwards, with R = im2col(dL/dy) (one column per pixel of x):
+        dL/dX  = Wm @ R          (a plain convolution of dL/dy)
+        dL/dWm = X @ R^T
     computed over the batch in chunks of samples, like ``Conv2d``.
     """
 
@@ -228,13 +225,13 @@ class ConvTranspose2d(Function):
         gx = xp.empty(x.shape, dtype=gy.dtype) if need_x else None
         gw = xp.zeros(wm.shape, dtype=gy.dtype) if need_w else None
         for a, b in self.chunks:
-            rows, (gh, gw_) = im2col(gy[a:b], weight.shape[2:], self.stride, self.padding, self.dilation)
+            cols, (gh, gw_) = im2col(gy[a:b], weight.shape[2:], self.stride, self.padding, self.dilation)
             if (gh, gw_) != (h, w):   # output_padding >= stride (possible with dilation) adds positions
-                rows = rows.reshape(b - a, gh, gw_, -1)[:, :h, :w].reshape((b - a) * h * w, -1)
+                cols = cols.reshape(-1, b - a, gh, gw_)[:, :, :h, :w].reshape(-1, (b - a) * h * w)
             if need_x:
-                gx[a:b] = (rows @ wm.T).reshape(b - a, h, w, c).transpose(0, 3, 1, 2)
+                gx[a:b] = (wm @ cols).reshape(c, b - a, h, w).transpose(1, 0, 2, 3)
             if need_w:
-                gw += _to_columns(x[a:b]) @ rows
+                gw += _to_columns(x[a:b]) @ cols.T
         gw = None if gw is None else gw.reshape(weight.shape)
         if len(self.inputs) == 2:
             return gx, gw
