@@ -66,9 +66,11 @@ class Function:
         return outputs if multiple else outputs[0]
 
     def release(self):
-        """Drop the inputs and every array saved for backward (the graph is 'freed')."""
+        """Drop the inputs and every array saved for backward (the graph is 'freed').
+
+        ``inputs`` falls back to the class default None, which is how backward recognises a
+        freed node if it is asked to run through it again."""
         self.__dict__.clear()
-        self.freed = True
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
