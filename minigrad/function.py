@@ -24,9 +24,14 @@ Example -- the whole of multiplication::
 
 from __future__ import annotations
 
+import re
+
 from minigrad import backend
 from minigrad.grad_mode import state
 from minigrad.tensor import Tensor
+
+
+_NAMED_ERROR = re.compile(r"^[a-z_0-9]+: ")
 
 
 class Function:
@@ -46,7 +51,14 @@ class Function:
 
     def __call__(self, *inputs):
         inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
-        ys = self.forward(*[t.data for t in inputs])
+        try:
+            ys = self.forward(*[t.data for t in inputs])
+        except (ValueError, IndexError, TypeError) as err:
+            if _NAMED_ERROR.match(str(err)):       # our own checks already name the op
+                raise
+            # an error from NumPy/CuPy itself: say which op, and with which shapes and dtypes
+            raise type(err)(f"{_describe(self, inputs)}: {err} "
+                            f"(dtypes {', '.join(str(t.dtype) for t in inputs)})") from None
         multiple = isinstance(ys, tuple)
         if not multiple:
             ys = (ys,)

@@ -129,3 +129,19 @@ def test_module_errors():
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         nn.Linear(1, 1).nope
     assert "Linear(in_features=2, out_features=3, bias=True)" in repr(nn.Sequential(nn.Linear(2, 3)))
+
+
+def test_the_same_seed_gives_the_same_parameters():
+    def build(seed):
+        g = mg.Generator(seed)
+        return nn.Sequential(nn.Conv2d(1, 4, 3, generator=g), nn.Linear(4, 3, generator=g),
+                             nn.ConvTranspose2d(4, 2, 3, generator=g))
+
+    a, b, c = build(7), build(7), build(8)
+    for (name, pa), pb, pc in zip(a.named_parameters(), b.parameters(), c.parameters()):
+        np.testing.assert_array_equal(pa.data, pb.data, err_msg=name)
+        assert not np.array_equal(pa.data, pc.data), name
+    mg.manual_seed(3)
+    first = nn.Linear(5, 5).weight.data.copy()
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(nn.Linear(5, 5).weight.data, first)      # the default generator too

@@ -112,6 +112,12 @@ def test_error_messages_name_the_op_and_shapes():
         mg.randn(1, 3).var(0)
     with pytest.raises(ValueError, match=r"permute: \(0, 0\) is not a permutation"):
         a.permute(0, 0)
+    # errors raised by NumPy itself are re-raised naming the op, the shapes and the dtypes
+    with pytest.raises(ValueError, match=r"Add \(input shapes \(3, 4\), \(5, 2\)\): operands could not be "
+                                         r"broadcast.*\(dtypes float32, float32\)"):
+        a + b
+    with pytest.raises(ValueError, match=r"Mul \(input shapes \(3,\), \(4,\)\)"):
+        mg.randn(3) * mg.randn(4)
 
 
 def test_failed_op_leaves_inputs_untouched():
