@@ -36,6 +36,16 @@ def _target(input, target):
     return target if isinstance(target, Tensor) else input._constant(target)
 
 
+def _pointwise_loss(op, function, input, target, weight, reduction):
+    """Check shapes, apply the per-element loss ``function``, weight it, reduce it."""
+    target = _target(input, target)
+    _check_same_shape(op, input, target)
+    loss = function()(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, op)
+
+
 def mse_loss(input, target, reduction: str = "mean"):
     """l = (x - y)^2.   dl/dx = 2 (x - y)."""
     target = _target(input, target)
@@ -57,22 +67,13 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     Prefer ``binary_cross_entropy_with_logits``: applying a sigmoid first and then taking
     logs loses precision when p is within float rounding of 0 or 1.
     """
-    target = _target(input, target)
-    _check_same_shape("binary_cross_entropy", input, target)
-    loss = _losses.BinaryCrossEntropy()(input, target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy")
+    return _pointwise_loss("binary_cross_entropy", _losses.BinaryCrossEntropy, input, target, weight, reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str = "mean"):
     """The BCE of sigmoid(x) computed from logits x in the stable form max(x,0) - xy + log1p(e^-|x|)."""
-    target = _target(input, target)
-    _check_same_shape("binary_cross_entropy_with_logits", input, target)
-    loss = _losses.BinaryCrossEntropyWithLogits()(input, target)
-    if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+    return _pointwise_loss("binary_cross_entropy_with_logits", _losses.BinaryCrossEntropyWithLogits, input, target,
+                           weight, reduction)
 
 
 def _class_targets(op, target, xp):
