@@ -1,9 +1,10 @@
 """Unit 9 -- variational autoencoders.
 
-    python -m examples.unit09_vae [--epochs 10] [--latent 20] [--quick] ...
+    python -m examples.unit09_vae [--epochs 10] [--latent 20] [--hidden 512 256] [--quick] ...
 
-Trains an MLP VAE (784-400-20 as in the PyTorch example) and reports its test negative
-ELBO per image in nats, then uses it: samples from the prior, reconstructions,
+Trains an MLP VAE (784-512-256-20; ``--hidden 400`` gives the 784-400-20 of PyTorch's
+example, whose recipe ``python -m benchmarks.reference_vae`` runs for comparison) and reports
+its test negative ELBO per image in nats, then uses it: samples from the prior, reconstructions,
 interpolation strips between test pairs (N = 10), attribute-vector edits
 h_new = h + alpha * h_dif for stroke thickness and slant, and -- with a second, 2-D VAE --
 the learned manifold decoded on a grid.
@@ -21,7 +22,7 @@ from minigrad import optim
 
 
 def train_vae(run, latent, epochs):
-    vae = models.VAE(run.image_shape, (400,), latent, seed=run.args.seed).to(run.device)
+    vae = models.VAE(run.image_shape, tuple(run.args.hidden), latent, seed=run.args.seed).to(run.device)
     history = models.fit(vae, (run.train_x,), epochs=epochs, optimizer=optim.Adam(vae.parameters(), 1e-3),
                          batch_size=run.args.batch_size, validation=(run.test_x,), device=run.device,
                          seed=run.args.seed, progress_bar=not run.quick)
@@ -31,6 +32,7 @@ def train_vae(run, latent, epochs):
 def main(argv=None):
     p = parser("unit09_vae", __doc__.splitlines()[1], epochs=10)
     p.add_argument("--latent", type=int, default=20)
+    p.add_argument("--hidden", type=int, nargs="+", default=[512, 256], help="hidden layer sizes of the MLPs")
     p.add_argument("--alphas", type=float, nargs="+", default=[-2.0, -1.0, 0.0, 1.0, 2.0])
     args = p.parse_args(argv)
     if args.quick:
@@ -68,7 +70,7 @@ def main(argv=None):
         vector = vae.attribute_vector(run.train_x[:20000][with_mask], run.train_x[:20000][without_mask])
         images = vae.apply_attribute(run.test_x[:6], vector, args.alphas)
         plotting.image_grid(images.reshape((-1,) + run.image_shape), run.path(f"attribute_{attribute}.png"),
-                            f"h + alpha * h_dif for '{attribute}', alpha = {args.alphas}", rows=6,
+                            f"h + alpha * h_dif ({attribute})", rows=6,
                             col_labels=[f"alpha={a:g}" for a in args.alphas])
         measured = [float(rule(images[:, k]).mean()) for k in range(len(args.alphas))]
         edits[attribute] = {"alphas": list(args.alphas), "mean_attribute_of_edits": measured,

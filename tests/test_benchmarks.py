@@ -6,9 +6,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from benchmarks import __main__ as bench
 from benchmarks import workloads
+from minigrad import data
 
 
 def test_harness_reports_every_column_for_a_short_run(capsys):
@@ -36,3 +38,13 @@ def test_floors_count_the_matrix_products():
     assert workloads.flops("W1") == 3 * forward - 2 * 128 * 784 * 512
     assert workloads.flops("W6") == 3 * 2 * 32 * 784 * 64 * 64 * 9
     assert workloads.flops("W5") == 0 and math.isfinite(workloads.flops("W4"))
+
+
+def test_reference_vae_trains_pytorchs_recipe(capsys):
+    pytest.importorskip("torch", reason="the PyTorch reference needs the bench extra")
+    if not data.is_available("mnist"):
+        pytest.skip("the reference VAE trains on MNIST; set MINIGRAD_DATA to a folder holding mnist/")
+    from benchmarks import reference_vae
+    reference_vae.main(["--epochs", "1"])
+    nats = float(capsys.readouterr().out.split("test -ELBO")[1].split()[0])
+    assert 100 < nats < 160          # one epoch of PyTorch's example: about 128 nats per image
