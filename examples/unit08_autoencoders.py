@@ -131,8 +131,9 @@ def unit_length(v):
 def clustering(run, ae):
     """Use 4: k-means on pixels vs on codes, each as given and scaled to unit length.
 
-    A code's length mostly tracks how much ink a digit has and how far it sits from the
-    code origin, not which digit it is; its direction carries the class. So k-means on
+    A code's length says little about the digit: on MNIST the class explained only 25-36 %
+    of the variance of |h| (four trained AEs), and within a class |h| grew with the amount
+    of ink (correlation about 0.5). Its direction carries the class, so k-means on
     unit-length codes (cosine geometry) finds the digits better. Pixels gain nothing from
     the same scaling, and the headline compares against the better of the two pixel runs.
     """
