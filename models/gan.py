@@ -54,10 +54,28 @@ class MLPGenerator(nn.Module):
         return self.net(z)
 
 
-class MLPDiscriminator(nn.Module):
-    """data -> hidden (LeakyReLU 0.2, optional dropout) ... -> one logit."""
+class MinibatchStd(nn.Module):
+    """One extra feature per sample: how much the whole minibatch varies (Karras et al., 2018).
 
-    def __init__(self, input_shape=(1, 28, 28), hidden=(256, 256), dropout: float = 0.0, generator=None):
+        s = mean_j sqrt(Var_i h_ij + 1e-8)      (i over the batch, j over the features)
+        h (B, F)  ->  [h, s] (B, F + 1)
+
+    The discriminator sees each batch of real or of generated samples on its own, so s tells
+    it how diverse that batch is. A generator drifting towards a few favourite outputs makes
+    s small on its batches, D learns to reject that, and G's gradient pushes it to spread out:
+    a cheap guard against mode collapse. The gradient flows through s into every sample.
+    """
+
+    def forward(self, h):
+        s = (h.var(0, unbiased=False) + 1e-8).sqrt().mean()
+        return mg.cat([h, mg.ones(h.shape[0], 1, dtype=h.dtype, device=h.device) * s], dim=1)
+
+
+class MLPDiscriminator(nn.Module):
+    """data -> hidden (LeakyReLU 0.2, optional dropout) ... [-> MinibatchStd] -> one logit."""
+
+    def __init__(self, input_shape=(1, 28, 28), hidden=(256, 256), dropout: float = 0.0, minibatch_std=False,
+                 generator=None):
         super().__init__()
         layers, width = [nn.Flatten()], int(np.prod(input_shape))
         for h in hidden:
@@ -65,6 +83,9 @@ class MLPDiscriminator(nn.Module):
             if dropout:
                 layers.append(nn.Dropout(dropout, generator=generator))
             width = h
+        if minibatch_std:
+            layers.append(MinibatchStd())
+            width += 1
         layers.append(nn.Linear(width, 1, generator=generator))
         self.net = nn.Sequential(*layers)
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import metrics
 import minigrad as mg
 import models
 from minigrad import data, optim
+from tests.strategies import arrays, leaf
 
 
 @pytest.fixture(scope="module")
@@ -169,6 +172,28 @@ def test_gan_on_a_mixture_of_gaussians_covers_the_modes():
     assert gap[-1] < 0.75 * gap.max()                                     # D's edge shrinks from its peak ...
     assert 0.3 < np.mean(h["d_real"][late]) < 0.7 and 0.3 < np.mean(h["d_fake"][late]) < 0.7   # ... towards 1/2
     assert len(h["d_loss"]) == 1500
+
+
+@given(data=st.data())
+def test_minibatch_std_value_and_gradient(data):
+    b, f = data.draw(st.integers(2, 5)), data.draw(st.integers(1, 4))
+    h = data.draw(arrays((b, f), layout=False))
+    out = models.MinibatchStd()(leaf(h))
+    assert out.shape == (b, f + 1) and out.dtype == np.float64
+    np.testing.assert_allclose(out.data[:, :f], h)
+    np.testing.assert_allclose(out.data[:, f], np.sqrt(h.var(0) + 1e-8).mean())
+    weights = data.draw(arrays((b, f + 1), layout=False))      # a loss that weighs every output differently
+    assert mg.gradcheck(lambda t: (models.MinibatchStd()(t) * mg.tensor(weights)).sum(), [leaf(h)])
+
+
+def test_minibatch_std_separates_a_collapsed_batch():
+    rng = np.random.default_rng(0)
+    diverse, collapsed = rng.normal(size=(64, 8)), np.repeat(rng.normal(size=(1, 8)), 64, axis=0)
+    std = lambda a: models.MinibatchStd()(mg.tensor(a)).data[0, -1]     # noqa: E731
+    assert std(collapsed) < 1e-3 < 0.5 < std(diverse)
+    d = models.MLPDiscriminator((8,), (16,), minibatch_std=True, generator=mg.Generator(0))
+    assert d(mg.tensor(diverse.astype(np.float32))).shape == (64,)
+    assert d.net[-1].weight.shape == (1, 17)                           # 16 features + the batch statistic
 
 
 def test_gan_saturating_loss_sgd_momentum_and_mode_report(digits):
