@@ -57,8 +57,9 @@ class MLPGenerator(nn.Module):
 class MinibatchStd(nn.Module):
     """One extra feature per sample: how much the whole minibatch varies (Karras et al., 2018).
 
-        s = mean_j sqrt(Var_i h_ij + 1e-8)      (i over the batch, j over the features)
+        s = (1/F) sum_j sigma_j,   sigma_j = sqrt(Var_i h_ij + 1e-8)   (i: B samples, j: F features)
         h (B, F)  ->  [h, s] (B, F + 1)
+        ds/dh_ij = (h_ij - mean_i h_ij) / (B F sigma_j)      (autograd composes it from var, sqrt, mean)
 
     The discriminator sees each batch of real or of generated samples on its own, so s tells
     it how diverse that batch is. A generator drifting towards a few favourite outputs makes
