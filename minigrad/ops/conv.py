@@ -74,12 +74,14 @@ def col2im(cols, in_shape, kernel, stride, padding, dilation, out_size):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     ho, wo = out_size
     cols = cols.reshape(c, kh, kw, n, ho, wo)
-    padded = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    # Sum in the columns' own (C, N, H, W) order, so each add reads contiguous memory, and
+    # turn the result into NCHW once at the end (a view; the caller's next write copies it).
+    padded = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
     for i in range(kh):              # one strided add per kernel offset
         for j in range(kw):
             top, left = i * dh, j * dw
-            padded[:, :, top:top + sh * ho:sh, left:left + sw * wo:sw] += cols[:, i, j].transpose(1, 0, 2, 3)
-    return padded[:, :, ph:ph + h, pw:pw + w]
+            padded[:, :, top:top + sh * ho:sh, left:left + sw * wo:sw] += cols[:, i, j]
+    return padded[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
 
 
 def _to_columns(y):
