@@ -138,8 +138,9 @@ def clustering(run, ae):
     the same scaling, and the headline compares against the better of the two pixel runs.
     """
     x, y = run.test_x[:5000], run.test_y[:5000]
+    codes = ae.codes(x)
     spaces = {"pixel": x.reshape(len(x), -1), "pixel, unit length": unit_length(x),
-              "code": ae.codes(x), "code, unit length": unit_length(ae.codes(x))}
+              "code": codes, "code, unit length": unit_length(codes)}
     scores = {}
     for name, features in spaces.items():
         labels = metrics.kmeans(features, 10, n_init=10, seed=run.args.seed).labels
