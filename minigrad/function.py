@@ -122,124 +122,141 @@ def _check_finite(fn, arrays, inputs, phase):
                 f"in {'output' if phase == 'forward' else 'gradient'} {i} (shape {tuple(a.shape)})")
 
 
-def _freed_error(fn):
-    return RuntimeError(
-        f"backward: trying to go through {type(fn).__name__} a second time, but its graph was already "
-        f"freed; pass retain_graph=True to the first backward() if you need to run backward twice")
-
-
-def _graph_order(root_fn):
-    """Count, for every function reachable from ``root_fn``, how many gradients it will receive.
-
-    An iterative depth-first walk (no recursion, so a chain of 100,000 ops is fine).
-    """
-    dependencies = {root_fn: 0}
-    stack = [root_fn]
-    while stack:
-        fn = stack.pop()
-        if fn.inputs is None:
-            raise _freed_error(fn)
-        for t in fn.inputs:
-            parent = t.creator
-            if parent is None:
-                continue
-            if parent in dependencies:
-                dependencies[parent] += 1
-            else:
-                dependencies[parent] = 1
-                stack.append(parent)
-    return dependencies
-
-
+# ----------------------------------------------------------------------------- the engine
 def run_backward(root: Tensor, grad, retain_graph: bool = False):
-    """Propagate ``grad`` = dL/droot to every leaf that requires grad.
+    """Backpropagation: leave dL/dleaf in ``leaf.grad`` for every leaf that requires grad,
+    where L is ``root`` and ``grad`` = dL/droot.
 
-    Functions are processed in reverse topological order (Kahn's algorithm on the
-    dependency counts above): a function runs its ``backward`` only once the gradients
-    from *all* its consumers have been summed, so each node's gradient is complete --
-    and summed exactly once -- before it propagates further.
+    The chain rule, one function at a time, consumers before producers:
+
+    1. order the graph so that every function comes after all the functions that used its
+       outputs (reverse topological order);
+    2. for each function, take dL/d(its outputs) -- by then the *sum* over every consumer;
+    3. call its ``backward`` to get dL/d(its inputs);
+    4. add those into the inputs' gradients, where their own creators will pick them up.
+
+    Gradients are summed with ``+`` into new arrays, never in place: one array may be handed
+    to several inputs (``Add`` returns the same ``gy`` for both), so adding into it in place
+    would change the other gradient too.
     """
-    root_fn = root.creator
-    if root_fn is None:                       # backward() on a leaf: d(root)/d(root) = grad
-        _accumulate_leaf(root, grad, (), {})
-        return
-    dependencies = _graph_order(root_fn)
-
-    # buffers[fn][i] holds the running sum of dL/d(output i of fn)
-    buffers = {root_fn: [None] * len(root_fn.output_meta)}
-    buffers[root_fn][root.output_index] = grad
-    owned = set()     # ids of buffer arrays the engine allocated itself (safe to add into in place)
-    claimed = {}      # id -> "leaf" | "buffer": who already holds a gradient array
-    ready = [root_fn]
-    while ready:
-        fn = ready.pop()
-        gys = buffers.pop(fn)
-        for i, (shape, dtype) in enumerate(fn.output_meta):
-            if gys[i] is None:                # an output that did not reach the loss
-                gys[i] = backend.array_module(fn.inputs[0].data).zeros(shape, dtype=dtype)
-        for t, version in zip(fn.inputs, fn.input_versions if fn.saves_inputs else ()):
-            if t._version[0] != version:
-                raise RuntimeError(
-                    f"backward: an input of {_describe(fn, fn.inputs)} with shape {t.shape} was modified "
-                    f"in place after it was used (version {version} -> {t._version[0]}); "
-                    f"its saved values are stale")
-
-        gxs = fn.backward(*gys)
-        if not isinstance(gxs, tuple):
-            gxs = (gxs,)
-        if len(gxs) != len(fn.inputs):
-            raise RuntimeError(f"{type(fn).__name__}.backward returned {len(gxs)} gradients "
-                               f"for {len(fn.inputs)} inputs")
-        if state.detect_anomaly:
-            _check_finite(fn, gxs, fn.inputs, "backward")
-
-        for t, gx in zip(fn.inputs, gxs):
-            if gx is None or not t.requires_grad:
-                continue
-            if not backend.is_array(gx):      # NumPy reductions can return scalars
-                gx = backend.array_module(t.data).asarray(gx)
-            if gx.shape != t.shape:
-                gx = sum_to(gx, t.shape)
-                if gx.shape != t.shape:
-                    raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
-                                       f"{gx.shape} for an input of shape {t.shape}")
-            if gx.dtype != t.dtype:
-                gx = gx.astype(t.dtype)
-            parent = t.creator
-            if parent is None:
-                _accumulate_leaf(t, gx, gys, claimed)
-                continue
-            buffer = buffers.get(parent)
-            if buffer is None:
-                buffer = buffers[parent] = [None] * len(parent.output_meta)
-            current = buffer[t.output_index]
-            if current is None:
-                if claimed.get(id(gx)) == "leaf":   # a leaf may add into it in place later
-                    gx = gx.copy()
-                claimed[id(gx)] = "buffer"
-                buffer[t.output_index] = gx
-            else:
-                if id(current) in owned:
-                    current += gx             # our own array: add in place, no temporary
-                else:
-                    current = current + gx
-                    owned.add(id(current))
-                buffer[t.output_index] = current   # (a NumPy scalar is rebound, not updated)
-            dependencies[parent] -= 1
-            if dependencies[parent] == 0:
-                ready.append(parent)
-        if not retain_graph:
-            fn.release()
+    grads = {}                                # _key(tensor) -> dL/dtensor, summed so far
+    summed = set()                            # keys whose array the engine made itself (by '+')
+    _add_gradient(grads, summed, root, grad)
+    if root.creator is not None:
+        for fn in _reverse_topological_order(root.creator):
+            gys = _output_gradients(fn, grads)
+            _check_saved_inputs_unchanged(fn)
+            gxs = _call_backward(fn, gys)
+            for t, gx in zip(fn.inputs, gxs):
+                if gx is not None and t.requires_grad:
+                    _add_gradient(grads, summed, t, gx)
+            if not retain_graph:
+                fn.release()                  # free what forward saved, as soon as it is used
+    for key, g in grads.items():              # what is left are the leaves' gradients
+        _accumulate_into_leaf(key, g, owned=key in summed)
 
 
-def _accumulate_leaf(t: Tensor, gx, gys, claimed):
-    """Add ``gx`` into ``t.grad``. The first gradient is stored without a copy when it is a
-    fresh array that nothing else holds; later ones are added in place."""
-    if t.grad is None:
-        shared = gx.base is not None or id(gx) in claimed or any(gx is g for g in gys)
-        if shared:
-            gx = gx.copy()
-        claimed[id(gx)] = "leaf"
-        t.grad = Tensor(gx)
+def _key(t: Tensor):
+    """Where a tensor's gradient is collected: a computed tensor is "output i of its creator"
+    (the graph keeps functions, not their outputs); a leaf is itself."""
+    return t if t.creator is None else (t.creator, t.output_index)
+
+
+def _add_gradient(grads, summed, t: Tensor, g):
+    key = _key(t)
+    if key in grads:
+        grads[key] = _as_array(grads[key] + g, t)
+        summed.add(key)
     else:
-        t.grad.data += gx
+        grads[key] = g
+
+
+def _reverse_topological_order(root_fn):
+    """Every function that ``root_fn`` depends on, each placed after all its consumers.
+
+    An iterative depth-first search: a function is appended once all the functions that
+    made its inputs have been appended, and the list is then reversed. No recursion, so a
+    chain of 100,000 ops is fine.
+    """
+    order, visited = [], {root_fn}
+    stack = [(root_fn, _producers(root_fn))]
+    while stack:
+        fn, producers = stack[-1]
+        for producer in producers:
+            if producer not in visited:
+                visited.add(producer)
+                stack.append((producer, _producers(producer)))
+                break
+        else:                                 # all producers placed: place fn
+            stack.pop()
+            order.append(fn)
+    order.reverse()
+    return order
+
+
+def _producers(fn):
+    """An iterator over the functions that made ``fn``'s inputs (those that need a gradient)."""
+    if fn.inputs is None:
+        raise RuntimeError(
+            f"backward: trying to go through {type(fn).__name__} a second time, but its graph was "
+            f"already freed; pass retain_graph=True to the first backward() to run backward twice")
+    return iter([t.creator for t in fn.inputs if t.creator is not None and t.requires_grad])
+
+
+def _output_gradients(fn, grads):
+    """dL/d(each output of fn); zeros for an output that did not reach the loss."""
+    gys = [grads.pop((fn, i), None) for i in range(len(fn.output_meta))]
+    for i, (shape, dtype) in enumerate(fn.output_meta):
+        if gys[i] is None:
+            gys[i] = backend.array_module(fn.inputs[0].data).zeros(shape, dtype=dtype)
+    return gys
+
+
+def _check_saved_inputs_unchanged(fn):
+    """Refuse to differentiate with values that were modified in place after forward saw them."""
+    if not fn.saves_inputs:
+        return
+    for t, version in zip(fn.inputs, fn.input_versions):
+        if t._version[0] != version:
+            raise RuntimeError(
+                f"backward: an input of {_describe(fn, fn.inputs)} with shape {t.shape} was modified "
+                f"in place after it was used (version {version} -> {t._version[0]}); its saved values "
+                f"are stale")
+
+
+def _call_backward(fn, gys):
+    """Run ``fn.backward`` and bring each gradient to its input's shape (``sum_to``) and dtype."""
+    gxs = fn.backward(*gys)
+    if not isinstance(gxs, tuple):
+        gxs = (gxs,)
+    if len(gxs) != len(fn.inputs):
+        raise RuntimeError(f"{type(fn).__name__}.backward returned {len(gxs)} gradients "
+                           f"for {len(fn.inputs)} inputs")
+    if state.detect_anomaly:
+        _check_finite(fn, gxs, fn.inputs, "backward")
+    return tuple(None if gx is None else _fit_to_input(fn, _as_array(gx, t), t)
+                 for gx, t in zip(gxs, fn.inputs))
+
+
+def _as_array(g, t: Tensor):
+    """NumPy turns 0-d results into scalars; the engine keeps arrays."""
+    return g if backend.is_array(g) else backend.array_module(t.data).asarray(g)
+
+
+def _fit_to_input(fn, gx, t: Tensor):
+    if gx.shape != t.shape:
+        gx = sum_to(gx, t.shape)              # undo broadcasting
+        if gx.shape != t.shape:
+            raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
+                               f"{gx.shape} for an input of shape {t.shape}")
+    return gx if gx.dtype == t.dtype else gx.astype(t.dtype)
+
+
+def _accumulate_into_leaf(t: Tensor, g, owned: bool):
+    """``t.grad += g``. A leaf owns its ``.grad`` array (optimizers and clip_grad_norm_ change it
+    in place), so a gradient that an op returned -- which the op, another input or another
+    leaf may also hold -- is copied; only a sum the engine made itself is taken as it is."""
+    if t.grad is None:
+        t.grad = Tensor(g if owned else g.copy())
+    else:
+        t.grad.data += g
