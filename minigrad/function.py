@@ -75,6 +75,8 @@ class Function:
             for index, out in enumerate(outputs):
                 out.creator = self
                 out.output_index = index
+                if out.data.base is not None:      # a view (reshape, transpose, a slice, ...)
+                    _share_version_with_viewed_input(out, inputs)
         return outputs if multiple else outputs[0]
 
     def release(self):
@@ -86,6 +88,16 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def _share_version_with_viewed_input(out, inputs):
+    """An output that views an input's memory shares that input's version counter: modifying
+    the input in place then also marks the view as changed, so an op that saved the view
+    refuses to use its stale values."""
+    for t in inputs:
+        if type(t.data) is type(out.data) and backend.array_module(t.data).may_share_memory(out.data, t.data):
+            out._version = t._version
+            return
 
 
 def sum_to(x, shape):

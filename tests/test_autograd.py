@@ -260,3 +260,94 @@ def test_detect_anomaly_names_the_op():
             y.sum().backward()
     with np.errstate(divide="ignore"):
         assert not np.isfinite(x.log().data).all()   # outside the context: no check
+
+
+# ------------------------------------------------------------------ saves_inputs, kept by the machine
+def _all_function_classes():
+    from minigrad import ops  # noqa: F401  (every op module registers its classes)
+
+    found, stack = [], [Function]
+    while stack:
+        for sub in stack.pop().__subclasses__():
+            found.append(sub)
+            stack.append(sub)
+    return found
+
+
+def _ops_that_save_no_inputs():
+    """One call per Function class that declares saves_inputs = False: (constructor args, input shapes)."""
+    from minigrad.ops import activations as A, arithmetic as R, conv as C
+    from minigrad.ops import reductions as D, shape as S
+    rng = np.random.default_rng(0)
+    return {
+        A.Tanh: ((), [(3, 4)]), A.Sigmoid: ((), [(3, 4)]), A.ReLU: ((), [(3, 4)]),
+        A.LeakyReLU: ((0.1,), [(3, 4)]), A.ELU: ((1.0,), [(3, 4)]), A.Softmax: ((-1,), [(3, 4)]),
+        A.LogSoftmax: ((-1,), [(3, 4)]),
+        R.Add: ((), [(3, 4), (3, 4)]), R.Sub: ((), [(3, 4), (3, 4)]), R.Neg: ((), [(3, 4)]),
+        R.Exp: ((), [(3, 4)]), R.Sqrt: ((), [(3, 4)]), R.Abs: ((), [(3, 4)]), R.Clip: ((-0.5, 0.5), [(3, 4)]),
+        R.Maximum: ((), [(3, 4), (3, 4)]), R.Minimum: ((), [(3, 4), (3, 4)]),
+        R.Where: ((rng.random((3, 4)) < 0.5,), [(3, 4), (3, 4)]),
+        C.MaxPool2d: (((2, 2), (2, 2), (0, 0)), [(2, 3, 4, 4)]),
+        C.AvgPool2d: (((2, 2), (2, 2), (0, 0)), [(2, 3, 4, 4)]),
+        C.UpsampleNearest: (((2, 2),), [(2, 3, 4, 4)]),
+        D.Sum: ((1, False), [(3, 4)]), D.Mean: ((1, False), [(3, 4)]), D.Var: ((1, False, True), [(3, 4)]),
+        D.Max: ((1, False), [(3, 4)]), D.Min: ((1, False), [(3, 4)]),
+        S.Reshape: (((4, 3),), [(3, 4)]), S.Transpose: (((1, 0),), [(3, 4)]),
+        S.BroadcastTo: (((2, 3, 4),), [(3, 4)]), S.GetItem: ((slice(1, None),), [(3, 4)]),
+        S.Concatenate: ((0,), [(3, 4), (2, 4)]), S.Stack: ((0,), [(3, 4), (3, 4)]),
+        S.Split: (([1, 2], 0), [(3, 4)]), S.Cast: ((np.float32,), [(3, 4)]), S.ToDevice: (("cpu",), [(3, 4)]),
+    }
+
+
+def _arrays_in(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _arrays_in(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays_in(v)
+
+
+def test_every_op_that_declares_saves_inputs_false_keeps_nothing_of_its_inputs():
+    """An op with saves_inputs = False gets no version check, so if it kept (a view of) an input,
+    an in-place change after forward would silently give a wrong gradient. Checked for every
+    such class, not by reading: np.shares_memory against each input, for every array it keeps."""
+    table = _ops_that_save_no_inputs()
+    declared = {cls for cls in _all_function_classes() if cls.saves_inputs is False}
+    missing = sorted(c.__name__ for c in declared - set(table))
+    assert not missing, f"add these ops to the table: {missing}"
+    rng = np.random.default_rng(1)
+    for cls, (args, shapes) in table.items():
+        assert cls.saves_inputs is False, cls.__name__
+        inputs = [mg.Tensor(rng.uniform(0.5, 2.0, s), requires_grad=True) for s in shapes]
+        fn = cls(*args)
+        fn(*inputs)
+        for name, value in vars(fn).items():
+            if name == "inputs":
+                continue
+            for kept in _arrays_in(value):
+                for t in inputs:
+                    assert not np.shares_memory(kept, t.data), f"{cls.__name__} keeps {name}, which shares memory with an input"
+
+
+def test_an_in_place_change_to_a_viewed_leaf_is_caught_through_the_view():
+    """y = x.reshape(...) is a view of x; an op that saved y must notice that x changed."""
+    x = mg.tensor(np.arange(1.0, 7.0), requires_grad=True)
+    y = x.reshape(2, 3)
+    z = (y * y).sum()
+    with mg.no_grad():
+        x.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified in place"):
+        z.backward()
+
+
+def test_max_pool_after_an_in_place_change_still_routes_to_the_original_maximum():
+    """MaxPool2d keeps only which offset won, so changing its input afterwards does not matter."""
+    x = mg.tensor(np.array([[[[1.0, 5.0], [3.0, 2.0]]]]), requires_grad=True)
+    y = mg.nn.functional.max_pool2d(x, 2)
+    with mg.no_grad():
+        x.mul_(-1.0)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[[[0.0, 1.0], [0.0, 0.0]]]])

@@ -265,8 +265,9 @@ class MaxPool2d(Function):
     """y[n, c, h, w] = max of the window at (h, w).   dL/dx = dL/dy routed to the window's maximum.
 
     Both directions loop over the kh*kw kernel offsets (like col2im), each step working on
-    whole (N, C, Ho, Wo) strided views: the forward takes a running maximum; the backward
-    hands each output's gradient to the first offset whose value equals the maximum.
+    whole (N, C, Ho, Wo) strided views. The forward keeps a running maximum and, beside it,
+    *which* offset holds it (``argmax``, one small integer per output); the backward hands
+    each output's gradient to that offset. Nothing of the input is kept.
 
     Tie rule: when several elements of a window share the maximum, the *first* one in
     row-major order inside the window receives the whole gradient (as PyTorch does).
@@ -280,12 +281,17 @@ class MaxPool2d(Function):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, x):
+        xp = array_module(x)
         padded, out = _pool_setup(x, self.kernel, self.stride, self.padding, -float("inf"), "max_pool2d")
         views = _pool_offsets(padded, self.kernel, self.stride, out)
         y = views[0].copy()
-        for v in views[1:]:
-            array_module(x).maximum(y, v, out=y)
-        self.padded, self.y, self.in_shape, self.out_size = padded, y, x.shape, out
+        argmax = xp.zeros(y.shape, dtype=xp.uint8 if len(views) <= 256 else xp.int32)
+        larger = xp.empty(y.shape, dtype=bool)
+        for offset, v in enumerate(views[1:], start=1):
+            xp.greater(v, y, out=larger)              # strictly larger: the first maximum keeps ties
+            xp.copyto(y, v, where=larger)
+            xp.copyto(argmax, offset, where=larger)
+        self.argmax, self.in_shape, self.padded_shape, self.out_size = argmax, x.shape, padded.shape, out
         return y
 
     def backward(self, gy):
@@ -294,18 +300,14 @@ class MaxPool2d(Function):
         # When the windows tile the input exactly, every input element gets exactly one
         # value, so the gradient can be written instead of accumulated into zeros.
         tiles = self.stride == self.kernel and self.padding == (0, 0) and h % kh == 0 and w % kw == 0
-        gx = (xp.empty if tiles else xp.zeros)(self.padded.shape, dtype=gy.dtype)
-        claimed = xp.zeros(self.y.shape, dtype=bool)
-        first = xp.empty(self.y.shape, dtype=bool)
-        for v, g in zip(_pool_offsets(self.padded, self.kernel, self.stride, self.out_size),
-                        _pool_offsets(gx, self.kernel, self.stride, self.out_size)):
-            xp.equal(v, self.y, out=first)
-            xp.greater(first, claimed, out=first)     # equal to the max, and no earlier offset was
-            claimed |= first
+        gx = (xp.empty if tiles else xp.zeros)(self.padded_shape, dtype=gy.dtype)
+        chosen = xp.empty(gy.shape, dtype=bool)
+        for offset, g in enumerate(_pool_offsets(gx, self.kernel, self.stride, self.out_size)):
+            xp.equal(self.argmax, offset, out=chosen)
             if tiles:
-                xp.multiply(gy, first, out=g)
+                xp.multiply(gy, chosen, out=g)
             else:
-                g += gy * first
+                g += gy * chosen
         return gx[:, :, ph:ph + h, pw:pw + w]
 
 

@@ -22,7 +22,7 @@ class BatchNorm(Function):
     statistics.
     """
 
-    saves_inputs = False
+    saves_inputs = True         # backward reads gamma itself (and x_hat, computed in forward)
 
     def __init__(self, eps=1e-5, running_mean=None, running_var=None):
         self.eps = eps
