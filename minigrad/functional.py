@@ -15,13 +15,6 @@ from minigrad.ops import shape as _sh
 from minigrad.tensor import Tensor, as_tensor, pow  # noqa: F401  (pow is part of this namespace)
 
 
-def _shape_args(shape):
-    """Accept both f(x, 2, 3) and f(x, (2, 3))."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
 def _pair(a, b):
     """Two operands as tensors; a non-tensor becomes a constant of the tensor's dtype."""
     if isinstance(a, Tensor):
@@ -174,56 +167,35 @@ def argmin(x, dim=None, keepdim=False):
 
 # ----------------------------------------------------------------- shapes
 def reshape(x, *shape):
-    return _sh.Reshape(_shape_args(shape))(as_tensor(x))
+    return as_tensor(x).reshape(*shape)
 
 
 def transpose(x, *dims):
     """No dims: reverse all axes. Two dims: swap them (PyTorch's ``transpose(dim0, dim1)``)."""
-    x = as_tensor(x)
-    if not dims:
-        return _sh.Transpose(None)(x)
-    if len(dims) != 2:
-        raise ValueError(f"transpose: expected two dims to swap, got {dims}; use permute for a full order")
-    axes = list(range(x.ndim))
-    d0, d1 = dims[0] % x.ndim, dims[1] % x.ndim
-    axes[d0], axes[d1] = axes[d1], axes[d0]
-    return _sh.Transpose(axes)(x)
+    return as_tensor(x).transpose(*dims)
 
 
 def permute(x, *dims):
-    return _sh.Transpose(_shape_args(dims))(as_tensor(x))
+    return as_tensor(x).permute(*dims)
 
 
 def flatten(x, start_dim=0, end_dim=-1):
     """Merge dims start_dim..end_dim into one (a reshape)."""
-    x = as_tensor(x)
-    if x.ndim == 0:
-        return reshape(x, 1)
-    start, end = start_dim % x.ndim, end_dim % x.ndim
-    shape = x.shape[:start] + (-1,) + x.shape[end + 1:]
-    return reshape(x, shape)
+    return as_tensor(x).flatten(start_dim, end_dim)
 
 
 def squeeze(x, dim=None):
     """Remove length-1 axes (all of them, or only ``dim`` if it has length 1)."""
-    x = as_tensor(x)
-    if dim is None:
-        shape = tuple(n for n in x.shape if n != 1)
-    else:
-        dim = dim % x.ndim
-        shape = x.shape if x.shape[dim] != 1 else x.shape[:dim] + x.shape[dim + 1:]
-    return reshape(x, shape)
+    return as_tensor(x).squeeze(dim)
 
 
 def unsqueeze(x, dim):
     """Insert a length-1 axis at position ``dim``."""
-    x = as_tensor(x)
-    dim = dim % (x.ndim + 1)
-    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+    return as_tensor(x).unsqueeze(dim)
 
 
 def broadcast_to(x, *shape):
-    return _sh.BroadcastTo(_shape_args(shape))(as_tensor(x))
+    return as_tensor(x).broadcast_to(*shape)
 
 
 def cat(tensors, dim=0):
@@ -245,12 +217,4 @@ def stack(tensors, dim=0):
 
 def split(x, split_size_or_sections, dim=0):
     """Cut ``x`` along ``dim`` into pieces of ``split_size`` (the last may be smaller) or of the listed sizes."""
-    x = as_tensor(x)
-    if isinstance(split_size_or_sections, int):
-        size, n = split_size_or_sections, x.shape[dim]
-        if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
-        sections = [size] * (n // size) + ([n % size] if n % size else [])
-    else:
-        sections = list(split_size_or_sections)
-    return _sh.Split(sections, dim)(x)
+    return as_tensor(x).split(split_size_or_sections, dim)

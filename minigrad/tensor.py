@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.grad_mode import state as _grad_state
 
 float16, float32, float64 = np.float16, np.float32, np.float64
@@ -356,7 +356,8 @@ class Tensor:
     __hash__ = object.__hash__  # tensors are hashed by identity, as in PyTorch
 
     # ------------------------------------------------------------------ methods
-    # Each method forwards to the function of the same name in minigrad.functional.
+    # Each method applies one Function from minigrad.ops; minigrad.functional's functions of
+    # the same names call these methods (so argument checks live here, once).
     def exp(self):
         return ops.arithmetic.Exp()(self)
 
@@ -423,32 +424,73 @@ class Tensor:
         return Tensor(ops.reductions.arg_reduce(self.data, "argmin", dim, keepdim))
 
     def reshape(self, *shape):
-        return functional.reshape(self, *shape)
+        """The same elements in a new shape; one size may be -1 (inferred). Also ``view``."""
+        return ops.shape.Reshape(checks.shape("reshape", shape, allow_minus_one=True))(self)
 
     view = reshape
 
-    def transpose(self, *axes):
-        return functional.transpose(self, *axes)
+    def transpose(self, *dims):
+        """No dims: reverse all axes. Two dims: swap them (PyTorch's ``transpose(dim0, dim1)``)."""
+        if not dims:
+            return ops.shape.Transpose(None)(self)
+        if len(dims) != 2:
+            raise TypeError(f"transpose: expected two dims to swap, got {dims}; use permute for a full order")
+        d0, d1 = (checks.dim("transpose", d, self.ndim) for d in dims)
+        axes = list(range(self.ndim))
+        if self.ndim:
+            axes[d0], axes[d1] = axes[d1], axes[d0]
+        return ops.shape.Transpose(axes)(self)
 
-    def permute(self, *axes):
-        return functional.permute(self, *axes)
+    def permute(self, *dims):
+        """Axes in the order ``dims`` (a permutation of 0..ndim-1, negatives allowed)."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        order = tuple(checks.dim("permute", d, self.ndim) for d in dims)
+        if sorted(order) != list(range(self.ndim)):
+            raise ValueError(f"permute: {dims} is not a permutation of the {self.ndim} dims of a tensor "
+                             f"of shape {self.shape}")
+        return ops.shape.Transpose(order)(self)
 
     def flatten(self, start_dim=0, end_dim=-1):
-        return functional.flatten(self, start_dim, end_dim)
+        """Merge dims start_dim..end_dim into one (a reshape)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = checks.dim("flatten", start_dim, self.ndim), checks.dim("flatten", end_dim, self.ndim)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        return self.reshape(self.shape[:start] + (-1,) + self.shape[end + 1:])
 
     def squeeze(self, dim=None):
-        return functional.squeeze(self, dim)
+        """Remove length-1 axes: all of them, or only ``dim`` if it has length 1."""
+        if dim is None:
+            return self.reshape(tuple(n for n in self.shape if n != 1))
+        d = checks.dim("squeeze", dim, self.ndim)
+        if self.ndim == 0 or self.shape[d] != 1:
+            return self.reshape(self.shape)
+        return self.reshape(self.shape[:d] + self.shape[d + 1:])
 
     def unsqueeze(self, dim):
-        return functional.unsqueeze(self, dim)
+        """Insert a length-1 axis at position ``dim`` (-ndim-1 .. ndim)."""
+        d = checks.dim("unsqueeze", dim, self.ndim, extra=1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def broadcast_to(self, *shape):
-        return functional.broadcast_to(self, *shape)
+        return ops.shape.BroadcastTo(checks.shape("broadcast_to", shape))(self)
 
     expand = broadcast_to
 
     def split(self, split_size_or_sections, dim=0):
-        return functional.split(self, split_size_or_sections, dim)
+        """Cut along ``dim`` into pieces of ``split_size`` (the last may be smaller) or of the listed sizes."""
+        d = checks.dim("split", dim, self.ndim)
+        if self.ndim == 0:
+            raise ValueError("split: cannot split a 0-d tensor")
+        n = self.shape[d]
+        if checks.is_integer(split_size_or_sections):
+            size = checks.positive_int("split", "split_size", split_size_or_sections)
+            sections = [size] * (n // size) + ([n % size] if n % size else [])
+        else:
+            sections = list(split_size_or_sections)
+        return ops.shape.Split(sections, d)(self)
 
     def matmul(self, other):
         return self @ other
@@ -502,4 +544,3 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 # Imported last: these modules need the Tensor class defined above.
 from minigrad import function  # noqa: E402
 from minigrad import ops  # noqa: E402
-from minigrad import functional  # noqa: E402

@@ -12,25 +12,8 @@ from hypothesis import strategies as st
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import nn
-from minigrad.ops.conv import conv_output_size, conv_transpose_output_size
+from minigrad.ops.conv import conv2d_reference, conv_output_size, conv_transpose_output_size
 from tests.strategies import arrays, leaf
-
-
-def naive_conv2d(x, w, b, stride, padding, dilation):
-    """The definition, with loops: y[n,o,i,j] = b[o] + sum_{c,u,v} w[o,c,u,v] x_pad[n,c,i s + u d, j s + v d]."""
-    n, c, h, wd = x.shape
-    o, _, kh, kw = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-    ho = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
-    wo = conv_output_size(wd, kw, stride[1], padding[1], dilation[1])
-    y = np.zeros((n, o, ho, wo))
-    for i in range(ho):
-        for j in range(wo):
-            for u in range(kh):
-                for v in range(kw):
-                    patch = xp[:, :, i * stride[0] + u * dilation[0], j * stride[1] + v * dilation[1]]
-                    y[:, :, i, j] += patch @ w[:, :, u, v].T
-    return y + (0 if b is None else b[None, :, None, None])
 
 
 @st.composite
@@ -56,7 +39,7 @@ def test_conv2d(case, data):
     expected_hw = tuple(conv_output_size(x_shape[2 + a], w_shape[2 + a], stride[a], padding[a], dilation[a])
                         for a in (0, 1))
     assert y.shape == (x_shape[0], w_shape[0]) + expected_hw
-    np.testing.assert_allclose(y.data, naive_conv2d(x, w, b, stride, padding, dilation), atol=1e-10)
+    np.testing.assert_allclose(y.data, conv2d_reference(x, w, b, stride, padding, dilation), atol=1e-10)
     fn = (lambda a, k, c: F.conv2d(a, k, c, stride, padding, dilation)) if bias else \
         (lambda a, k: F.conv2d(a, k, None, stride, padding, dilation))
     assert mg.gradcheck(fn, tensors)
@@ -127,7 +110,7 @@ def test_avg_pool2d(case, data):
     y = F.avg_pool2d(leaf(x), kernel, stride, padding)
     w = np.full((shape[1], 1) + kernel, 1.0 / (kernel[0] * kernel[1]))
     # average pooling = a depthwise convolution with a constant kernel
-    reference = np.concatenate([naive_conv2d(x[:, c:c + 1], w[c:c + 1], None, stride, padding, (1, 1))
+    reference = np.concatenate([conv2d_reference(x[:, c:c + 1], w[c:c + 1], None, stride, padding, (1, 1))
                                 for c in range(shape[1])], axis=1)
     np.testing.assert_allclose(y.data, reference, atol=1e-12)
     assert mg.gradcheck(lambda t: F.avg_pool2d(t, kernel, stride, padding), [leaf(x)])
@@ -275,5 +258,5 @@ def test_conv_in_batch_chunks_matches_the_whole_batch(monkeypatch):
     np.testing.assert_allclose(chunked[0], whole[0], atol=1e-12)
     for a, c in zip(whole[1], chunked[1]):
         np.testing.assert_allclose(c, a, atol=1e-12)
-    np.testing.assert_allclose(chunked[0], naive_conv2d(x, w, b, (1, 1), (1, 1), (1, 1)), atol=1e-10)
+    np.testing.assert_allclose(chunked[0], conv2d_reference(x, w, b, (1, 1), (1, 1), (1, 1)), atol=1e-10)
     assert mg.gradcheck(lambda a, k: F.conv2d(a, k, padding=1), [leaf(x[:2].copy()), leaf(w.copy())])

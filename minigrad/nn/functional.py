@@ -10,8 +10,11 @@ from __future__ import annotations
 from minigrad.functional import (  # noqa: F401
     elu, leaky_relu, linear, log_softmax, relu, sigmoid, softmax, softplus, tanh,
 )
+from minigrad import backend
 from minigrad.ops import conv as _conv
-from minigrad.tensor import as_tensor
+from minigrad.ops import noise as _noise
+from minigrad.random import _generator
+from minigrad.tensor import Tensor, as_tensor
 
 
 def _pair(value):
@@ -48,9 +51,24 @@ def upsample_nearest(input, scale_factor=2):
     return _conv.UpsampleNearest(_pair(scale_factor))(as_tensor(input))
 
 
+def reparameterize(mu, logvar, eps=None, generator=None):
+    """The reparameterization trick: z = mu + exp(logvar / 2) * eps, eps ~ N(0, I).
+
+    eps is drawn from ``generator`` (or the global one) outside the graph, or given; the
+    gradients dz/dmu = 1 and dz/dlogvar = eps * exp(logvar / 2) / 2 are in
+    ``minigrad.ops.noise.Reparameterize``.
+    """
+    mu, logvar = as_tensor(mu), as_tensor(logvar)
+    xp = backend.array_module(mu.data)
+    if eps is None:
+        eps = _generator(generator).numpy.standard_normal(mu.shape)
+    eps = eps.data if isinstance(eps, Tensor) else eps
+    return _noise.Reparameterize(xp.asarray(eps, dtype=mu.dtype))(mu, logvar)
+
+
 # Imported after the definitions above: these modules import from this one.
 from minigrad.nn.dropout import dropout  # noqa: E402,F401
 from minigrad.nn.losses import (  # noqa: E402,F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl, gaussian_kl_between,
-    l1_loss, mse_loss, nll_loss, reparameterize,
+    l1_loss, mse_loss, nll_loss,
 )

@@ -11,7 +11,6 @@ from minigrad import backend
 from minigrad import functional as MF
 from minigrad.nn.module import Module
 from minigrad.ops import losses as _losses
-from minigrad.random import _generator
 from minigrad.tensor import Tensor, as_tensor
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -147,16 +146,6 @@ def gaussian_kl_between(mu1, logvar1, mu2, logvar2, reduction: str = "sum"):
     diff = mu1 - mu2
     per_sample = 0.5 * (logvar2 - logvar1 + (logvar1.exp() + diff * diff) / logvar2.exp() - 1).sum(-1)
     return _reduce(per_sample, reduction, "gaussian_kl_between")
-
-
-def reparameterize(mu, logvar, eps=None, generator=None):
-    """z = mu + exp(logvar / 2) * eps with eps ~ N(0, I) drawn from ``generator`` (or given)."""
-    mu, logvar = as_tensor(mu), as_tensor(logvar)
-    xp = backend.array_module(mu.data)
-    if eps is None:
-        eps = _generator(generator).numpy.standard_normal(mu.shape)
-    eps = eps.data if isinstance(eps, Tensor) else eps
-    return _losses.Reparameterize(xp.asarray(eps, dtype=mu.dtype))(mu, logvar)
 
 
 class _Loss(Module):

@@ -4,4 +4,6 @@ Read them in this order: ``arithmetic`` (the simplest derivatives), ``activation
 ``reductions`` (gradients that spread), ``shape`` (gradients that move), ``matmul``.
 """
 
-from minigrad.ops import activations, arithmetic, conv, losses, matmul, normalization, reductions, shape  # noqa: F401,E501
+from minigrad.ops import (  # noqa: F401
+    activations, arithmetic, conv, losses, matmul, noise, normalization, reductions, shape,
+)

@@ -10,6 +10,33 @@ from minigrad.backend import array_module
 from minigrad.function import Function
 
 
+# The numerically stable formulas, each written once and used by the ops and losses below.
+def stable_sigmoid(x):
+    """sigmoid(x) = 1 / (1 + e^-x), accurate over the whole float range.
+
+    With z = e^-|x| (always in (0, 1], so it never overflows):
+        x >= 0:  1 / (1 + z)          x < 0:  z / (1 + z)   (= e^x / (1 + e^x))
+    The second form keeps tiny values for very negative x (sigmoid(-30) = 9.4e-14 in float32)
+    where 1 / (1 + e^30) would be fine too, but (1 + tanh(x/2)) / 2 rounds to exactly 0.
+    """
+    xp = array_module(x)
+    z = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1, z) / (1 + z)
+
+
+def stable_softplus(x):
+    """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, exact for large |x|."""
+    xp = array_module(x)
+    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def stable_log_softmax(x, axis):
+    """log softmax(x) = x - m - log sum e^(x - m) along ``axis``, with m = max(x) (no overflow)."""
+    xp = array_module(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
 class Tanh(Function):
     """y = tanh(x).   dy/dx = 1 - y^2."""
 
@@ -24,16 +51,12 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
-    """y = 1 / (1 + e^-x), computed as (1 + tanh(x/2)) / 2, which never overflows.
-
-    dy/dx = y (1 - y).
-    """
+    """y = 1 / (1 + e^-x) (``stable_sigmoid``).   dy/dx = y (1 - y)."""
 
     saves_inputs = False
 
     def forward(self, x):
-        xp = array_module(x)
-        self.y = 0.5 * (1 + xp.tanh(0.5 * x))
+        self.y = stable_sigmoid(x)
         return self.y
 
     def backward(self, gy):
@@ -77,19 +100,14 @@ class LeakyReLU(Function):
 
 
 class Softplus(Function):
-    """y = log(1 + e^x), computed stably as max(x, 0) + log1p(e^-|x|).
-
-    dy/dx = sigmoid(x).
-    """
+    """y = log(1 + e^x) (``stable_softplus``).   dy/dx = sigmoid(x)."""
 
     def forward(self, x):
-        xp = array_module(x)
         self.x = x
-        return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+        return stable_softplus(x)
 
     def backward(self, gy):
-        xp = array_module(gy)
-        return gy * (0.5 * (1 + xp.tanh(0.5 * self.x)))
+        return gy * stable_sigmoid(self.x)
 
 
 class ELU(Function):
@@ -146,9 +164,7 @@ class LogSoftmax(Function):
         self.dim = dim
 
     def forward(self, x):
-        xp = array_module(x)
-        shifted = x - x.max(axis=self.dim, keepdims=True)
-        self.y = shifted - xp.log(xp.exp(shifted).sum(axis=self.dim, keepdims=True))
+        self.y = stable_log_softmax(x, self.dim)
         return self.y
 
     def backward(self, gy):

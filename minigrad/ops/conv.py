@@ -1,5 +1,16 @@
 """Convolution, transposed convolution, pooling and nearest upsampling (NCHW layout).
 
+Notation, used in every docstring and variable name of this file:
+
+    N  batch size            C  input channels        O  output channels
+    H, W    input height and width          Ho, Wo  output height and width
+    kh, kw  kernel height and width         s  stride    p  padding    d  dilation
+    x (N, C, H, W)    W (O, C, kh, kw)    b (O,)    y (N, O, Ho, Wo)
+    Ho = floor((H + 2p - d (kh - 1) - 1) / s) + 1      (the same for Wo)
+
+Read ``conv2d_reference`` first: the definition of a convolution as plain loops, the version
+the tests compare the fast one against. Everything after it computes the same numbers faster.
+
 The idea that makes convolution fast in NumPy is **im2col**: copy every receptive field
 (a C x kh x kw patch) into a column of a matrix, so that the whole convolution becomes
 *one* large matrix product of the (O, C*kh*kw) weights with that (C*kh*kw, N*Ho*Wo) patch
@@ -38,6 +49,30 @@ def conv_output_size(size, kernel, stride, padding, dilation=1):
 def conv_transpose_output_size(size, kernel, stride, padding, output_padding=0, dilation=1):
     """(size - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1"""
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def conv2d_reference(x, weight, bias=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
+    """The definition, with loops (slow; for reading and for the tests):
+
+        y[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] * x_pad[n, c, i s + u d, j s + v d]
+
+    For each output pixel (i, j) and kernel offset (u, v), the (N, C) slice of the padded input
+    under that kernel tap is multiplied by the (C, O) matrix of that tap's weights.
+    """
+    xp = array_module(x)
+    o, _, kh, kw = weight.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    x_pad = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    ho = conv_output_size(x.shape[2], kh, sh, ph, dh)
+    wo = conv_output_size(x.shape[3], kw, sw, pw, dw)
+    y = xp.zeros((x.shape[0], o, ho, wo), dtype=x.dtype)
+    for i in range(ho):
+        for j in range(wo):
+            for u in range(kh):
+                for v in range(kw):
+                    tap = x_pad[:, :, i * sh + u * dh, j * sw + v * dw]          # (N, C)
+                    y[:, :, i, j] += tap @ weight[:, :, u, v].T                  # (N, O)
+    return y if bias is None else y + bias[None, :, None, None]
 
 
 def _pad(x, padding, value=0):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from minigrad.backend import array_module
 from minigrad.function import Function
+from minigrad.ops.activations import stable_log_softmax, stable_sigmoid, stable_softplus
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -22,14 +23,11 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     def forward(self, x, y):
-        xp = array_module(x)
         self.x, self.y = x, y
-        return xp.maximum(x, 0) - x * y + xp.log1p(xp.exp(-xp.abs(x)))
+        return stable_softplus(x) - x * y            # softplus(x) = max(x, 0) + log(1 + e^-|x|)
 
     def backward(self, gl):
-        xp = array_module(gl)
-        sigmoid = 0.5 * (1 + xp.tanh(0.5 * self.x))
-        gx = gl * (sigmoid - self.y)
+        gx = gl * (stable_sigmoid(self.x) - self.y)
         gy = -gl * self.x if self.inputs[1].requires_grad else None
         return gx, gy
 
@@ -88,9 +86,7 @@ class CrossEntropy(Function):
         if t.size and (int(t.min()) < 0 or int(t.max()) >= c):
             raise IndexError(f"cross_entropy: target values must be in [0, {c - 1}], got "
                              f"[{int(t.min())}, {int(t.max())}]")
-        shifted = x - x.max(axis=1, keepdims=True)
-        log_z = xp.log(xp.exp(shifted).sum(axis=1, keepdims=True))
-        self.log_p = shifted - log_z
+        self.log_p = stable_log_softmax(x, axis=1)
         rows = xp.arange(n)
         loss = -self.log_p[rows, t]
         if self.weight is not None:
@@ -104,31 +100,3 @@ class CrossEntropy(Function):
         g[xp.arange(n), self.target] -= 1       # p - onehot(t)
         scale = gl if self.weight is None else gl * self.weight[self.target]
         return g * scale[:, None]
-
-
-class Reparameterize(Function):
-    """The reparameterization trick: z = mu + exp(logvar / 2) * eps, with eps ~ N(0, I) drawn outside.
-
-    Why: sampling z ~ N(mu, sigma^2) directly has no derivative with respect to mu or
-    sigma -- a random draw is not a function of them. Writing the sample as a deterministic
-    function of (mu, logvar) and an *independent* noise eps moves the randomness out of
-    the graph, and the path from the parameters to z becomes differentiable:
-
-        dz/dmu     = 1
-        dz/dlogvar = eps * exp(logvar / 2) / 2 = (z - mu) / 2     (since sigma = exp(logvar / 2))
-
-    eps is a constant of the op (no gradient).
-    """
-
-    def __init__(self, eps):
-        self.eps = eps
-
-    def forward(self, mu, logvar):
-        if not (mu.shape == logvar.shape == self.eps.shape):
-            raise ValueError(f"reparameterize: mu {mu.shape}, logvar {logvar.shape} and eps "
-                             f"{self.eps.shape} must have the same shape")
-        self.std = array_module(mu).exp(0.5 * logvar)
-        return mu + self.std * self.eps
-
-    def backward(self, gz):
-        return gz, gz * self.eps * self.std * 0.5

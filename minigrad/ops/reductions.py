@@ -7,23 +7,14 @@ back as length-1 axes (``_restore``); broadcasting then does the spreading.
 
 from __future__ import annotations
 
+from minigrad import checks
 from minigrad.backend import array_module
 from minigrad.function import Function
 
 
 def normalize_axes(dim, ndim, op="reduction"):
     """``dim`` (None, int or tuple, negatives allowed) as a sorted tuple of axes in [0, ndim)."""
-    if dim is None:
-        return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    axes = []
-    for d in dims:
-        if not -ndim <= d < max(ndim, 1):
-            raise IndexError(f"{op}: dim {d} is out of range for a tensor with {ndim} dimensions")
-        axes.append(d % ndim if ndim else 0)
-    if len(set(axes)) != len(axes):
-        raise ValueError(f"{op}: dim {dim} repeats an axis")
-    return tuple(sorted(axes))
+    return checks.axes(op, dim, ndim)
 
 
 class _Reduction(Function):
