@@ -1,144 +1,164 @@
-"""Time minigrad against PyTorch on the same workloads, alternating the two in one process.
+"""Time minigrad against PyTorch fairly: every (framework, workload) run in a fresh process of its own.
 
-    python -m benchmarks [--workload W1,W2] [--device cpu|cuda] [--steps N] [--json FILE]
+    python -m benchmarks [--workload W1,W2] [--device cpu|cuda] [--steps N] [--repeats R]
+                         [--json FILE] [--baseline DIR] [--profile W]
 
-Prints, per workload: the median milliseconds per step of each framework, the ratio
-minigrad / PyTorch (below 1 means minigrad is faster), the p10-p90 spread, the peak memory
-growth of a few steps (measured in fresh processes), and how far minigrad is from its
-floor -- the time its matrix products alone take at this machine's measured BLAS rate.
-PyTorch is optional (the ``bench`` extra: ``pip install -e ".[bench]"``); without it only
-minigrad's columns are filled.
+Method: each run is one fresh process that imports one framework, builds one workload, measures
+its memory over three steps, warms up, and times ``--steps`` steps (``benchmarks/child.py``).
+Runs are interleaved -- repeat 1 of every (workload, framework) pair, then repeat 2, ... -- so a
+slow phase of a noisy machine falls on everyone, and two frameworks never share a process
+(their thread pools would fight over the cores). The report gives, per workload and framework,
+the median of the per-run medians, their spread (lowest..highest per-run median), the ratio
+minigrad / PyTorch (below 1: minigrad is faster), the memory each process added while stepping
+and its peak resident set, and the workload's matmul floor at the BLAS rate measured in the same
+run.
+
+``--baseline DIR`` also times the minigrad of another checkout (e.g. ``git worktree add
+/tmp/before HEAD~1``), interleaved with the rest, to compare two versions of the code in one run.
+``--profile W`` prints where one minigrad step of workload W spends its time instead.
+PyTorch is optional (the ``bench`` extra); without it only minigrad's columns are filled.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 
 from benchmarks import workloads
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 
-def limit_threads(n: int, torch: bool = True):
-    """Both frameworks get the same number of threads (NumPy's BLAS and, if asked, PyTorch)."""
+
+def run_child(root, name, framework, device, steps, warmup, threads):
+    """One fresh process: returns its parsed JSON line (see child.py)."""
+    out = subprocess.run([sys.executable, os.path.join(HERE, "child.py"), root, name, framework, device,
+                          str(steps), str(warmup), str(threads)], capture_output=True, text=True, timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark run {name}/{framework} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def torch_version():
     try:
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(n)
-    except ImportError:
-        pass
-    if torch:
-        try:
-            import torch as torch_module
-            torch_module.set_num_threads(n)
-        except ImportError:
-            pass
+        from importlib.metadata import version
+        return version("torch")
+    except Exception:                         # not installed
+        return None
 
 
-def blas_gflops() -> float:
-    """This machine's float32 matrix-product rate, measured now."""
-    a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
-    a @ a
-    start = time.perf_counter()
-    for _ in range(10):
-        a @ a
-    return 10 * 2 * 1024 ** 3 / (time.perf_counter() - start) / 1e9
-
-
-def time_alternating(steps_by_framework: dict, steps: int, warmup: int) -> dict:
-    for step in steps_by_framework.values():
-        for _ in range(warmup):
-            step()
-    times = {name: [] for name in steps_by_framework}
-    for _ in range(steps):
-        for name, step in steps_by_framework.items():
-            start = time.perf_counter()
-            step()
-            times[name].append(time.perf_counter() - start)
-    return {name: np.array(t) * 1000 for name, t in times.items()}
-
-
-def peak_memory(name: str, framework: str, device: str):
-    try:
-        out = subprocess.run([sys.executable, "-m", "benchmarks.memory", name, framework, device],
-                             capture_output=True, text=True, timeout=600, check=True)
-        return float(out.stdout.strip().splitlines()[-1])
-    except (subprocess.SubprocessError, ValueError, IndexError):
-        return float("nan")
+def summarize(runs):
+    """Per-run medians -> median, lowest, highest; plus memory (median over runs)."""
+    medians = [float(np.median(r["times_ms"])) for r in runs]
+    return {"median_ms": float(np.median(medians)), "lowest_ms": min(medians), "highest_ms": max(medians),
+            "run_medians_ms": medians,
+            "peak_rise_mib": float(np.median([r["peak_rise_mib"] for r in runs])),
+            "peak_rss_mib": float(np.median([r["peak_rss_mib"] for r in runs]))}
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     p.add_argument("--workload", default="W1,W2,W3,W4,W5,W6", help="comma-separated subset of W1..W6")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--steps", type=int, default=20, help="timed steps per run (W6: a third as many)")
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=3, help="fresh processes per (workload, framework)")
     p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    p.add_argument("--baseline", default=None, help="also time the minigrad of this other checkout")
+    p.add_argument("--profile", default=None, metavar="W", help="print where a minigrad step of W spends its time")
     p.add_argument("--json", default=None, help="also write the results to this file")
     args = p.parse_args(argv)
-    limit_threads(args.threads)
-    try:
-        import torch
-        torch_version = torch.__version__
-    except ImportError:
-        torch_version = None
+    names = [n.strip().upper() for n in args.workload.split(",")]
+    unknown = [n for n in names + ([args.profile.upper()] if args.profile else []) if n not in workloads.DESCRIPTIONS]
+    if unknown or min(args.steps, args.repeats, args.threads) < 1 or args.warmup < 0:
+        p.error(f"unknown workload {unknown[0]} (choose from {', '.join(workloads.DESCRIPTIONS)})" if unknown
+                else "--steps, --repeats and --threads must be at least 1, --warmup at least 0")
+    if args.baseline and not os.path.isfile(os.path.join(args.baseline, "benchmarks", "workloads.py")):
+        p.error(f"--baseline {args.baseline}: no benchmarks/workloads.py there")
+    if args.profile:
+        from benchmarks import profiling
+        return profiling.main(args.profile.upper(), args.device, args.steps, args.warmup, args.threads)
+
+    frameworks = [("minigrad", ROOT, "minigrad")]
+    if args.baseline:
+        frameworks.append(("baseline", os.path.abspath(args.baseline), "minigrad"))
+    version = torch_version()
+    if version is not None:
+        frameworks.append(("torch", ROOT, "torch"))
+    else:
         print("PyTorch is not installed (pip install -e '.[bench]'): timing minigrad alone.")
-    rate = blas_gflops() if args.device == "cpu" else float("nan")
-    print(f"device {args.device}, {args.threads} threads, numpy {np.__version__}, torch {torch_version}, "
-          f"BLAS float32 rate {rate:.0f} GFLOP/s")
+    print(f"device {args.device}, {args.threads} threads, numpy {np.__version__}, torch {version}, "
+          f"{args.repeats} fresh processes per cell, interleaved")
+
+    runs = {(n, label): [] for n in names for label, _, _ in frameworks}
+    for repeat in range(args.repeats):
+        for name in names:
+            steps = args.steps if name != "W6" else max(3, args.steps // 3)
+            order = frameworks if repeat % 2 == 0 else frameworks[::-1]   # neither always goes first
+            for label, root, framework in order:
+                runs[name, label].append(run_child(root, name, framework, args.device, steps, args.warmup,
+                                                   args.threads))
+        print(f"  repeat {repeat + 1}/{args.repeats} done", flush=True)
+
+    rates = [r["blas_gflops"] for key, rs in runs.items() for r in rs if r.get("blas_gflops")]
+    rate = float(np.median(rates)) if rates else float("nan")
     results = []
-    header = (f"{'':4} {'workload':44} {'minigrad ms':>11} {'torch ms':>9} {'ratio':>6} {'minigrad p10-p90':>17} "
-              f"{'torch p10-p90':>15} {'mem MiB mg/torch':>17} {'floor ms':>9} {'x floor':>7}")
-    print(header)
-    for name in args.workload.split(","):
-        name = name.strip().upper()
-        frameworks = {"minigrad": workloads.minigrad_workload(name, args.device)}
-        if torch_version is not None:
-            frameworks["torch"] = workloads.torch_workload(name, args.device)
-        steps = args.steps if name not in ("W6",) else max(5, args.steps // 3)
-        times = time_alternating(frameworks, steps, args.warmup)
+    for name in names:
         row = {"workload": name, "description": workloads.DESCRIPTIONS[name]}
-        for fw, t in times.items():
-            row[fw] = {"median_ms": float(np.median(t)), "p10_ms": float(np.percentile(t, 10)),
-                       "p90_ms": float(np.percentile(t, 90))}
-            if not args.no_memory:
-                row[fw]["peak_memory_mib"] = peak_memory(name, fw, args.device)
+        for label, _, _ in frameworks:
+            row[label] = summarize(runs[name, label])
         mg_ms = row["minigrad"]["median_ms"]
-        row["ratio"] = mg_ms / row["torch"]["median_ms"] if "torch" in row else None
-        floor = workloads.flops(name) / (rate * 1e9) * 1000 if workloads.flops(name) else None
+        for other in ("torch", "baseline"):
+            if other in row:
+                row[f"ratio_to_{other}"] = mg_ms / row[other]["median_ms"]
+        row["ratio"] = row.get("ratio_to_torch")
+        floor = workloads.flops(name) / (rate * 1e9) * 1000 if workloads.flops(name) and rate == rate else None
         row["floor_ms"] = floor
         if name == "W5":
             row["minigrad_ops_per_s"] = 1998 / (mg_ms / 1000)
             if "torch" in row:
                 row["torch_ops_per_s"] = 1998 / (row["torch"]["median_ms"] / 1000)
         if name == "W6":
-            row["minigrad_gflops"] = workloads.flops("W6") / (mg_ms / 1000) / 1e9
-            if "torch" in row:
-                row["torch_gflops"] = workloads.flops("W6") / (row["torch"]["median_ms"] / 1000) / 1e9
+            for label, _, _ in frameworks:
+                row[f"{label}_gflops"] = workloads.flops("W6") / (row[label]["median_ms"] / 1000) / 1e9
         results.append(row)
-        t = row.get("torch", {})
-        mem = f"{row['minigrad'].get('peak_memory_mib', float('nan')):.0f}/{t.get('peak_memory_mib', float('nan')):.0f}"
-        print(f"{name:4} {row['description']:44} {mg_ms:11.2f} {t.get('median_ms', float('nan')):9.2f} "
-              f"{row['ratio'] if row['ratio'] is not None else float('nan'):6.2f} "
-              f"{row['minigrad']['p10_ms']:8.2f}-{row['minigrad']['p90_ms']:<8.2f} "
-              f"{t.get('p10_ms', float('nan')):7.2f}-{t.get('p90_ms', float('nan')):<7.2f} {mem:>17} "
-              f"{floor if floor else float('nan'):9.2f} {mg_ms / floor if floor else float('nan'):7.1f}")
+    print_table(results, [label for label, _, _ in frameworks], rate)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"device": args.device, "threads": args.threads, "repeats": args.repeats,
+                       "steps": args.steps, "blas_gflops": rate, "torch": version, "numpy": np.__version__,
+                       "method": "each (framework, workload) in its own fresh process, runs interleaved; "
+                                 "median of per-run medians",
+                       "results": results}, f, indent=2)
+    return results
+
+
+def print_table(results, labels, rate):
+    print(f"\nBLAS float32 rate measured in this run: {rate:.0f} GFLOP/s")
+    cols = "".join(f" {label + ' ms (low..high)':>28}" for label in labels)
+    print(f"{'':4} {'workload':44}{cols} {'ratio':>6} {'rise MiB':>12} {'floor ms':>9} {'x floor':>7}")
     for row in results:
+        cells = "".join(f" {row[label]['median_ms']:9.2f} ({row[label]['lowest_ms']:7.2f}..{row[label]['highest_ms']:7.2f})"
+                        for label in labels)
+        ratio = row.get("ratio")
+        mem = "/".join(f"{row[label]['peak_rise_mib']:.0f}" for label in labels)
+        floor = row["floor_ms"]
+        print(f"{row['workload']:4} {row['description']:44}{cells} {ratio if ratio else float('nan'):6.2f} "
+              f"{mem:>12} {floor if floor else float('nan'):9.2f} "
+              f"{row['minigrad']['median_ms'] / floor if floor else float('nan'):7.1f}")
+    for row in results:
+        if "ratio_to_baseline" in row:
+            print(f"{row['workload']}: this checkout / baseline = {row['ratio_to_baseline']:.3f}")
         if row["workload"] == "W5":
             print(f"W5 autograd: minigrad {row['minigrad_ops_per_s']:,.0f} ops/s"
                   + (f", torch {row['torch_ops_per_s']:,.0f} ops/s" if "torch_ops_per_s" in row else ""))
         if row["workload"] == "W6":
-            print(f"W6 conv: minigrad {row['minigrad_gflops']:.1f} GFLOP/s"
-                  + (f", torch {row['torch_gflops']:.1f} GFLOP/s" if "torch_gflops" in row else ""))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"device": args.device, "blas_gflops": rate, "torch": torch_version, "results": results}, f,
-                      indent=2)
-    return results
+            print("W6 conv: " + ", ".join(f"{label} {row[label + '_gflops']:.1f} GFLOP/s" for label in labels))
 
 
 if __name__ == "__main__":

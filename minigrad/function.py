@@ -50,7 +50,7 @@ class Function:
         raise NotImplementedError
 
     def __call__(self, *inputs):
-        inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
         try:
             ys = self.forward(*[t.data for t in inputs])
         except (ValueError, IndexError, TypeError) as err:
@@ -59,25 +59,31 @@ class Function:
             # an error from NumPy/CuPy itself: say which op, and with which shapes and dtypes
             raise type(err)(f"{_describe(self, inputs)}: {err} "
                             f"(dtypes {', '.join(str(t.dtype) for t in inputs)})") from None
-        multiple = isinstance(ys, tuple)
+        multiple = type(ys) is tuple
         if not multiple:
             ys = (ys,)
         if state.detect_anomaly:
             _check_finite(self, ys, inputs, "forward")
+        if state.grad_enabled and _any_requires_grad(inputs):
+            outputs = self._record(inputs, ys)
+        else:
+            outputs = [Tensor._made_by_op(y, False) for y in ys]
+        return tuple(outputs) if multiple else outputs[0]
 
-        record = state.grad_enabled and any(t.requires_grad for t in inputs)
-        outputs = tuple(Tensor(y, requires_grad=record and y.dtype.kind == "f") for y in ys)
-        if record:
-            self.inputs = inputs
-            if self.saves_inputs:
-                self.input_versions = tuple(t._version[0] for t in inputs)
-            self.output_meta = tuple((y.shape, y.dtype) for y in ys)
-            for index, out in enumerate(outputs):
-                out.creator = self
-                out.output_index = index
-                if out.data.base is not None:      # a view (reshape, transpose, a slice, ...)
-                    _share_version_with_viewed_input(out, inputs)
-        return outputs if multiple else outputs[0]
+    def _record(self, inputs, ys):
+        """Link the outputs to this function and this function to its inputs: the graph."""
+        self.inputs = inputs
+        if self.saves_inputs:
+            self.input_versions = [t._version[0] for t in inputs]
+        self.output_meta = [(y.shape, y.dtype) for y in ys]
+        outputs = []
+        for index, y in enumerate(ys):
+            out = Tensor._made_by_op(y, y.dtype.kind == "f")
+            out.creator, out.output_index = self, index
+            if y.base is not None:                # a view (reshape, transpose, a slice, ...)
+                _share_version_with_viewed_input(out, inputs)
+            outputs.append(out)
+        return outputs
 
     def release(self):
         """Drop the inputs and every array saved for backward (the graph is 'freed').
@@ -88,6 +94,13 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def _any_requires_grad(inputs):
+    for t in inputs:
+        if t.requires_grad:
+            return True
+    return False
 
 
 def _share_version_with_viewed_input(out, inputs):
@@ -151,36 +164,32 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
     to several inputs (``Add`` returns the same ``gy`` for both), so adding into it in place
     would change the other gradient too.
     """
-    grads = {}                                # _key(tensor) -> dL/dtensor, summed so far
+    grads = {_key(root): grad}                # where a tensor's gradient is summed (see _key)
     summed = set()                            # keys whose array the engine made itself (by '+')
-    _add_gradient(grads, summed, root, grad)
     if root.creator is not None:
         for fn in _reverse_topological_order(root.creator):
             gys = _output_gradients(fn, grads)
-            _check_saved_inputs_unchanged(fn)
+            if fn.saves_inputs:
+                _check_saved_inputs_unchanged(fn)
             gxs = _call_backward(fn, gys)
             for t, gx in zip(fn.inputs, gxs):
                 if gx is not None and t.requires_grad:
-                    _add_gradient(grads, summed, t, gx)
+                    key = _key(t)
+                    if key in grads:
+                        grads[key] = _as_array(grads[key] + gx, t)
+                        summed.add(key)
+                    else:
+                        grads[key] = gx
             if not retain_graph:
                 fn.release()                  # free what forward saved, as soon as it is used
-    for key, g in grads.items():              # what is left are the leaves' gradients
-        _accumulate_into_leaf(key, g, owned=key in summed)
+    for leaf, g in grads.items():             # what is left are the leaves' gradients
+        _accumulate_into_leaf(leaf, g, owned=leaf in summed)
 
 
 def _key(t: Tensor):
     """Where a tensor's gradient is collected: a computed tensor is "output i of its creator"
     (the graph keeps functions, not their outputs); a leaf is itself."""
     return t if t.creator is None else (t.creator, t.output_index)
-
-
-def _add_gradient(grads, summed, t: Tensor, g):
-    key = _key(t)
-    if key in grads:
-        grads[key] = _as_array(grads[key] + g, t)
-        summed.add(key)
-    else:
-        grads[key] = g
 
 
 def _reverse_topological_order(root_fn):
@@ -218,16 +227,15 @@ def _producers(fn):
 def _output_gradients(fn, grads):
     """dL/d(each output of fn); zeros for an output that did not reach the loss."""
     gys = [grads.pop((fn, i), None) for i in range(len(fn.output_meta))]
-    for i, (shape, dtype) in enumerate(fn.output_meta):
-        if gys[i] is None:
+    for i, g in enumerate(gys):
+        if g is None:
+            shape, dtype = fn.output_meta[i]
             gys[i] = backend.array_module(fn.inputs[0].data).zeros(shape, dtype=dtype)
     return gys
 
 
 def _check_saved_inputs_unchanged(fn):
     """Refuse to differentiate with values that were modified in place after forward saw them."""
-    if not fn.saves_inputs:
-        return
     for t, version in zip(fn.inputs, fn.input_versions):
         if t._version[0] != version:
             raise RuntimeError(
@@ -239,15 +247,14 @@ def _check_saved_inputs_unchanged(fn):
 def _call_backward(fn, gys):
     """Run ``fn.backward`` and bring each gradient to its input's shape (``sum_to``) and dtype."""
     gxs = fn.backward(*gys)
-    if not isinstance(gxs, tuple):
+    if type(gxs) is not tuple:
         gxs = (gxs,)
     if len(gxs) != len(fn.inputs):
         raise RuntimeError(f"{type(fn).__name__}.backward returned {len(gxs)} gradients "
                            f"for {len(fn.inputs)} inputs")
     if state.detect_anomaly:
         _check_finite(fn, gxs, fn.inputs, "backward")
-    return tuple(None if gx is None else _fit_to_input(fn, _as_array(gx, t), t)
-                 for gx, t in zip(gxs, fn.inputs))
+    return [gx if gx is None else _fit_to_input(fn, gx, t) for gx, t in zip(gxs, fn.inputs)]
 
 
 def _as_array(g, t: Tensor):
@@ -256,12 +263,14 @@ def _as_array(g, t: Tensor):
 
 
 def _fit_to_input(fn, gx, t: Tensor):
-    if gx.shape != t.shape:
-        gx = sum_to(gx, t.shape)              # undo broadcasting
-        if gx.shape != t.shape:
+    gx = _as_array(gx, t)
+    data = t.data
+    if gx.shape != data.shape:
+        gx = sum_to(gx, data.shape)           # undo broadcasting
+        if gx.shape != data.shape:
             raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
-                               f"{gx.shape} for an input of shape {t.shape}")
-    return gx if gx.dtype == t.dtype else gx.astype(t.dtype)
+                               f"{gx.shape} for an input of shape {data.shape}")
+    return gx if gx.dtype == data.dtype else gx.astype(data.dtype)
 
 
 def _accumulate_into_leaf(t: Tensor, g, owned: bool):

@@ -60,6 +60,17 @@ class Tensor:
         # backward can refuse to use values that changed after they were saved.
         self._version = [0]
 
+    @classmethod
+    def _made_by_op(cls, data, requires_grad: bool) -> "Tensor":
+        """The engine's constructor for an op's output: the same fields as ``__init__``, without
+        its checks (the data is already an array, and only floating outputs require grad)."""
+        if type(data) is not np.ndarray and not backend.is_array(data):
+            data = np.asarray(data)               # NumPy returns scalars from 0-d results
+        t = object.__new__(cls)
+        t.data, t.grad, t.requires_grad, t.creator, t.output_index = data, None, requires_grad, None, 0
+        t._version = [0]
+        return t
+
     # ------------------------------------------------------------------ properties
     @property
     def shape(self) -> tuple:

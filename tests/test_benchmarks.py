@@ -3,6 +3,7 @@ itself is never asserted: speed is measured by ``python -m benchmarks``, not by 
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -13,14 +14,45 @@ from benchmarks import workloads
 from minigrad import data
 
 
-def test_harness_reports_every_column_for_a_short_run(capsys):
-    results = bench.main(["--workload", "W1,W5,W6", "--steps", "2", "--warmup", "1", "--no-memory"])
+def test_harness_runs_each_cell_in_its_own_process_and_reports_every_column(capsys, tmp_path):
+    out = tmp_path / "bench.json"
+    results = bench.main(["--workload", "W1,W5,W6", "--steps", "2", "--warmup", "1", "--repeats", "2",
+                          "--json", str(out)])
     assert [r["workload"] for r in results] == ["W1", "W5", "W6"]
     for row in results:
-        assert row["minigrad"]["median_ms"] > 0
-        assert row["minigrad"]["p10_ms"] <= row["minigrad"]["median_ms"] <= row["minigrad"]["p90_ms"]
+        cell = row["minigrad"]
+        assert len(cell["run_medians_ms"]) == 2                       # two fresh processes
+        assert cell["lowest_ms"] <= cell["median_ms"] <= cell["highest_ms"]
+        assert cell["peak_rss_mib"] > 0 and cell["peak_rise_mib"] >= 0
     assert results[1]["minigrad_ops_per_s"] > 0 and results[2]["minigrad_gflops"] > 0
-    assert "W5 autograd" in capsys.readouterr().out
+    assert results[0]["floor_ms"] > 0
+    report = json.loads(out.read_text())
+    assert report["blas_gflops"] > 0 and "fresh process" in report["method"]
+    printed = capsys.readouterr().out
+    assert "W5 autograd" in printed and "BLAS float32 rate measured in this run" in printed
+
+
+def test_harness_compares_two_checkouts_in_one_run(tmp_path, capsys):
+    results = bench.main(["--workload", "W5", "--steps", "2", "--warmup", "0", "--repeats", "1",
+                          "--baseline", bench.ROOT])
+    assert results[0]["ratio_to_baseline"] > 0
+    assert "this checkout / baseline" in capsys.readouterr().out
+
+
+def test_harness_refuses_bad_arguments_in_one_line(capsys):
+    for argv in (["--workload", "W9"], ["--repeats", "0"], ["--baseline", "/nonexistent"]):
+        with pytest.raises(SystemExit) as stop:
+            bench.main(argv)
+        assert stop.value.code == 2
+    assert "unknown workload W9" in capsys.readouterr().err
+
+
+def test_profile_mode_attributes_a_conv_step_to_its_parts(capsys):
+    times = bench.main(["--profile", "W2", "--steps", "1", "--warmup", "0"])
+    for part in ("Conv2d.forward", "Conv2d.backward", "  inside: im2col", "  inside: gemm", "  inside: col2im",
+                 "optimizer.step", "MaxPool2d.forward"):
+        assert times[part] > 0, part
+    assert "the rest" in capsys.readouterr().out
 
 
 def test_every_workload_builds_and_steps_in_minigrad():
