@@ -16,12 +16,18 @@ def stable_sigmoid(x):
 
     With z = e^-|x| (always in (0, 1], so it never overflows):
         x >= 0:  1 / (1 + z)          x < 0:  z / (1 + z)   (= e^x / (1 + e^x))
-    The second form keeps tiny values for very negative x (sigmoid(-30) = 9.4e-14 in float32)
-    where 1 / (1 + e^30) would be fine too, but (1 + tanh(x/2)) / 2 rounds to exactly 0.
+    The second form keeps tiny values for very negative x (sigmoid(-30) = 9.4e-14 in float32),
+    where (1 + tanh(x/2)) / 2 rounds to exactly 0. The two cases are chosen by arithmetic on
+    the mask (numerator = z or 1, exactly) rather than ``where``, which is several times slower.
     """
     xp = array_module(x)
     z = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1, z) / (1 + z)
+    negative = x < 0
+    numerator = negative * z          # z where x < 0, else 0 ...
+    numerator += ~negative            # ... and 1 where x >= 0
+    z += 1
+    numerator /= z
+    return numerator.astype(x.dtype, copy=False)
 
 
 def stable_softplus(x):
