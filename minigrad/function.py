@@ -51,6 +51,8 @@ class Function:
 
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+        if len(inputs) > 1:
+            _check_one_device(self, inputs)
         try:
             ys = self.forward(*[t.data for t in inputs])
         except (ValueError, IndexError, TypeError) as err:
@@ -94,6 +96,17 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def _check_one_device(fn, inputs):
+    """All inputs of one op live on one device (NumPy and CuPy arrays cannot be mixed)."""
+    kind = type(inputs[0].data)
+    for i, t in enumerate(inputs[1:], start=1):
+        if type(t.data) is not kind and backend.device_of(t.data) != backend.device_of(inputs[0].data):
+            raise RuntimeError(
+                f"{type(fn).__name__.lower()}: input {i} (shape {t.shape}) is on {t.device} but input 0 "
+                f"(shape {inputs[0].shape}) is on {inputs[0].device}; move them to one device with "
+                f".to(device) first")
 
 
 def _any_requires_grad(inputs):

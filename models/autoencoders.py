@@ -22,6 +22,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import nn
 from minigrad.nn import functional as F
+from models.inference import run_in_batches
 
 
 def _prod(shape):
@@ -61,7 +62,7 @@ class AutoEncoderBase(nn.Module):
     def training_loss(self, x, *_labels):
         inputs = x
         if self.corruption is not None and self.training:
-            inputs = mg.Tensor(self.corruption(x.data, self.corruption_generator))
+            inputs = mg.Tensor(self.corruption(x.data, self.corruption_generator))   # same device as x
         code = self.encode(inputs)
         loss = self.reconstruction_loss(self.decode(code), x).mean()
         result = {"reconstruction": loss.item()}
@@ -73,29 +74,22 @@ class AutoEncoderBase(nn.Module):
         return result
 
     # -------------------------------------------------------------- the six uses
-    def _no_grad_batches(self, x, fn, batch_size=1024):
-        was = self.training
-        self.eval()
-        with mg.no_grad():
-            out = np.concatenate([fn(mg.as_tensor(x[i:i + batch_size])).numpy() for i in range(0, len(x), batch_size)])
-        self.train(was)
-        return out
-
     def codes(self, x, batch_size: int = 1024) -> np.ndarray:
         """h = f(x) for every sample: dimensionality reduction, retrieval and clustering features."""
-        return self._no_grad_batches(x, lambda t: self.encode(t).flatten(1), batch_size)
+        return run_in_batches(self, lambda t: self.encode(t).flatten(1), x, batch_size=batch_size)
 
     def reconstruct(self, x, batch_size: int = 1024) -> np.ndarray:
         """r = sigmoid(g(f(x))): denoising (give it noisy x) and inpainting (occluded x)."""
-        return self._no_grad_batches(x, lambda t: F.sigmoid(self(t)), batch_size)
+        return run_in_batches(self, lambda t: F.sigmoid(self(t)), x, batch_size=batch_size)
 
     def decode_codes(self, h, batch_size: int = 1024) -> np.ndarray:
         """sigmoid(g(h)) for chosen codes, e.g. points of the 2-D code plane."""
-        return self._no_grad_batches(h, lambda t: F.sigmoid(self.decode(t)), batch_size)
+        return run_in_batches(self, lambda t: F.sigmoid(self.decode(t)), np.asarray(h, dtype=np.float32),
+                              batch_size=batch_size)
 
     def anomaly_scores(self, x, batch_size: int = 1024) -> np.ndarray:
         """Per-sample reconstruction error (the training loss): high for unusual inputs."""
-        return self._no_grad_batches(x, lambda t: self.reconstruction_loss(self(t), t), batch_size)
+        return run_in_batches(self, lambda t: self.reconstruction_loss(self(t), t), x, batch_size=batch_size)
 
 
 class AutoEncoder(AutoEncoderBase):

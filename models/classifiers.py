@@ -7,6 +7,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import nn
 from minigrad.nn import functional as F
+from models.inference import run_in_batches
 
 
 class Classifier(nn.Module):
@@ -20,29 +21,14 @@ class Classifier(nn.Module):
 
     def predict_proba(self, x, batch_size: int = 1024):
         """Class probabilities (n, K) as a NumPy array, computed in eval mode without a graph."""
-        return np.concatenate([F.softmax(self._logits(x[i:i + batch_size]), 1).numpy()
-                               for i in range(0, len(x), batch_size)])
+        return run_in_batches(self, lambda t: F.softmax(self(t), 1), x, batch_size=batch_size)
 
     def predict(self, x, batch_size: int = 1024):
         return self.predict_proba(x, batch_size).argmax(1)
 
     def features(self, x, batch_size: int = 1024):
         """The penultimate layer's activations, e.g. for the Fréchet distance."""
-        was = self.training
-        self.eval()
-        with mg.no_grad():
-            out = np.concatenate([self.body(mg.as_tensor(x[i:i + batch_size])).numpy()
-                                  for i in range(0, len(x), batch_size)])
-        self.train(was)
-        return out
-
-    def _logits(self, x):
-        was = self.training
-        self.eval()
-        with mg.no_grad():
-            logits = self(mg.as_tensor(x))
-        self.train(was)
-        return logits
+        return run_in_batches(self, self.body, x, batch_size=batch_size)
 
     def forward(self, x):
         return self.head(self.body(x))
@@ -106,6 +92,5 @@ class RegressionMLP(nn.Module):
     def training_loss(self, x, y):
         return {"loss": F.mse_loss(self(x), y)}
 
-    def predict(self, x):
-        with mg.no_grad():
-            return self(mg.as_tensor(x)).numpy()
+    def predict(self, x, batch_size: int = 1024):
+        return run_in_batches(self, self, x, batch_size=batch_size)

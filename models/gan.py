@@ -34,6 +34,7 @@ import metrics
 import minigrad as mg
 from minigrad import nn, optim
 from minigrad.nn import functional as F
+from models.inference import model_device, run_in_batches
 from models.autoencoders import mlp
 from models.progress import progress
 
@@ -152,7 +153,7 @@ class GANTrainer:
         if loss not in ("non-saturating", "saturating"):
             raise ValueError(f"GANTrainer: loss must be 'non-saturating' or 'saturating', got {loss!r}")
         self.G, self.D, self.k, self.loss, self.batch_size = generator_net, discriminator, k, loss, batch_size
-        self.device, self.real_label = device, real_label
+        self.device, self.real_label = device or model_device(generator_net), real_label
         self.opt_G = _make_optimizer(self.G.parameters(), optimizer, lr, momentum, betas)
         self.opt_D = _make_optimizer(self.D.parameters(), optimizer, lr, momentum, betas)
         self.rng = mg.Generator(seed)
@@ -212,13 +213,9 @@ class GANTrainer:
         return dict(self.history)
 
     def sample(self, n: int, generator=None):
-        """n generated samples as a NumPy array (eval mode, no graph)."""
-        self.G.eval()
-        with mg.no_grad():
-            z = mg.randn(n, self.G.latent_dim, generator=generator or self.rng, device=self.device)
-            out = self.G(z).numpy()
-        self.G.train()
-        return out
+        """n generated samples as a NumPy array (eval mode, no graph, G's device)."""
+        z = mg.randn(n, self.G.latent_dim, generator=generator or self.rng).numpy()   # drawn on the host
+        return run_in_batches(self.G, self.G, z, batch_size=max(1, n))
 
     def mode_report(self, classify, n: int = 1000, num_classes: int = 10, min_fraction: float = 0.0):
         """Classify n generated samples with ``classify`` (samples -> class ids or scores) and summarise

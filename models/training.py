@@ -19,6 +19,7 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.data import DataLoader, TensorDataset
+from models.inference import model_device
 from models.progress import progress
 
 
@@ -38,14 +39,16 @@ def evaluate(model, data, batch_size: int = 512, device=None) -> dict:
     was_training = model.training
     model.eval()
     totals, count = defaultdict(float), 0
-    with mg.no_grad():
-        for batch in DataLoader(dataset, batch_size=batch_size, device=device):
-            logs = model.training_loss(*batch)
-            n = len(batch[0])
-            for k, v in logs.items():
-                totals[k] += (v.item() if isinstance(v, mg.Tensor) else float(v)) * n
-            count += n
-    model.train(was_training)
+    try:
+        with mg.no_grad():
+            for batch in DataLoader(dataset, batch_size=batch_size, device=device or model_device(model)):
+                logs = model.training_loss(*batch)
+                n = len(batch[0])
+                for k, v in logs.items():
+                    totals[k] += (v.item() if isinstance(v, mg.Tensor) else float(v)) * n
+                count += n
+    finally:
+        model.train(was_training)
     return {k: v / count for k, v in totals.items()}
 
 
@@ -55,6 +58,7 @@ def fit(model, train, *, epochs: int, optimizer, batch_size: int = 128, validati
     """Train ``model`` on ``train`` (a Dataset or a tuple of arrays); returns the history (one dict per epoch)."""
     train = _as_dataset(train)
     generator = mg.Generator(seed)
+    device = device or model_device(model)           # batches go where the model lives
     loader = DataLoader(train, batch_size=batch_size, shuffle=True, generator=generator, device=device)
     history, start = [], 0
     if resume and checkpoint is not None and os.path.exists(checkpoint):

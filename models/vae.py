@@ -26,6 +26,7 @@ import numpy as np
 import minigrad as mg
 from minigrad import nn
 from minigrad.nn import functional as F
+from models.inference import run_in_batches
 from models.autoencoders import mlp
 
 
@@ -62,15 +63,7 @@ class VAEBase(nn.Module):
 
     # -------------------------------------------------------------- using the model
     def _run(self, fn, *arrays, batch_size=1024):
-        was = self.training
-        self.eval()
-        with mg.no_grad():
-            n = len(arrays[0])
-            out = [fn(*[mg.as_tensor(a[i:i + batch_size]) for a in arrays]) for i in range(0, n, batch_size)]
-        self.train(was)
-        if isinstance(out[0], tuple):
-            return tuple(np.concatenate([o[k].numpy() for o in out]) for k in range(len(out[0])))
-        return np.concatenate([o.numpy() for o in out])
+        return run_in_batches(self, fn, *arrays, batch_size=batch_size)
 
     def codes(self, x):
         """The means mu(x): the deterministic code of each image."""
@@ -86,7 +79,7 @@ class VAEBase(nn.Module):
 
     def sample(self, n: int, generator=None):
         """n new images: decode h ~ N(0, I)."""
-        h = mg.randn(n, self.latent_dim, generator=generator).numpy()
+        h = mg.randn(n, self.latent_dim, generator=generator).numpy()     # drawn on the host (see minigrad.random)
         return self.decode_codes(h)
 
     def interpolate(self, x1, x2, steps: int = 10):

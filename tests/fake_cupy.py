@@ -6,7 +6,12 @@ matter for catching bugs:
 * mixing it with a plain (host) NumPy array in any operation raises, as CuPy does
   ("Unsupported type <class 'numpy.ndarray'>");
 * indexing it with a host index array raises;
-* the fake module's functions return device arrays, and ``asnumpy`` is the only way back.
+* the fake module's functions return device arrays (its ``linalg``, ``random`` and
+  ``lib.stride_tricks`` too; ``out=`` and ``where=`` arguments must be device arrays), and
+  ``asnumpy`` is the only way back; reductions return 0-d device arrays, never host scalars.
+
+What it cannot catch: ``numpy.asarray(device_array)`` works here (a FakeDeviceArray *is* a NumPy
+array) but raises on real CuPy, so code must move arrays to the host with ``backend.to_numpy``.
 
 So an op that silently builds a host array (``np.zeros`` instead of ``xp.zeros``) for a
 device tensor fails loudly here, exactly where it would fail -- or silently copy -- on a GPU.
@@ -85,13 +90,25 @@ class FakeDeviceArray(np.ndarray):
         np.ndarray.__setitem__(self.view(np.ndarray), _unwrap(index), _unwrap(value))
 
 
+def _device_kwargs(name, kwargs):
+    """``out=`` and ``where=`` must be device arrays too (CuPy refuses host ones); unwrap them."""
+    for key in ("out", "where"):
+        if key in kwargs and kwargs[key] is not None and not isinstance(kwargs[key], (bool, int, float)):
+            _check_no_host(kwargs[key] if isinstance(kwargs[key], tuple) else (kwargs[key],), f"{name} {key}=")
+    return {k: _unwrap(v) for k, v in kwargs.items()}
+
+
 class _FakeUfunc:
     def __init__(self, ufunc):
         self.ufunc = ufunc
 
     def __call__(self, *args, **kwargs):
         _check_no_host(args, self.ufunc.__name__)
-        return _wrap(self.ufunc(*_unwrap(args), **kwargs))
+        return _wrap(self.ufunc(*_unwrap(args), **_device_kwargs(self.ufunc.__name__, kwargs)))
+
+    def reduce(self, a, *args, **kwargs):
+        _check_no_host((a,), f"{self.ufunc.__name__}.reduce")
+        return _wrap(self.ufunc.reduce(_unwrap(a), *args, **_device_kwargs(self.ufunc.__name__, kwargs)))
 
     def at(self, a, index, b):
         _check_no_host((a, b) + (index if isinstance(index, tuple) else (index,)), f"{self.ufunc.__name__}.at")
@@ -110,6 +127,10 @@ class _FakeModule(types.ModuleType):
             runtime=types.SimpleNamespace(getDeviceCount=lambda: 1, getDevice=lambda: 0),
             Device=_FakeDevice,
         )
+        # cupy.lib.stride_tricks and cupy.linalg take and return device arrays, like the rest
+        self.lib = types.SimpleNamespace(stride_tricks=_FakeNamespace(np.lib.stride_tricks, "lib.stride_tricks"))
+        self.linalg = _FakeNamespace(np.linalg, "linalg")
+        self.random = _FakeNamespace(np.random, "random")
 
     def __getattr__(self, name):
         target = getattr(np, name)
@@ -118,7 +139,7 @@ class _FakeModule(types.ModuleType):
         if callable(target) and not isinstance(target, type):
             def function(*args, **kwargs):
                 _check_no_host(args, name)
-                return _wrap(target(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+                return _wrap(target(*_unwrap(args), **_device_kwargs(name, kwargs)))
             return function
         return target
 
@@ -133,9 +154,30 @@ class _FakeModule(types.ModuleType):
         return np.array(_unwrap(x))
 
 
+class _FakeNamespace:
+    """A submodule of the fake (linalg, random, lib.stride_tricks): NumPy's functions, device in and out."""
+
+    def __init__(self, module, name):
+        self._module, self._name = module, name
+
+    def __getattr__(self, attribute):
+        target = getattr(self._module, attribute)
+        if not callable(target) or isinstance(target, type):
+            return target
+
+        def function(*args, **kwargs):
+            _check_no_host(args, f"{self._name}.{attribute}")
+            _check_no_host(list(kwargs.values()), f"{self._name}.{attribute}")
+            return _wrap(target(*_unwrap(args), **{k: _unwrap(v) for k, v in kwargs.items()}))
+        return function
+
+
 class _FakeDevice:
-    def __init__(self, index):
+    def __init__(self, index=0):
         self.id = index
+
+    def synchronize(self):
+        pass
 
     def __enter__(self):
         return self

@@ -150,3 +150,38 @@ def test_structural_ops_stay_on_device(fake_gpu, name):
     np.testing.assert_allclose(backend.to_numpy(out.data), fn(cpu).data)
     if name != "cast":  # a float32 round trip is too coarse for finite differences
         assert mg.gradcheck(fn, [_on_device_values(values)])
+
+
+# ------------------------------------------------------------------ the double itself behaves like CuPy
+def test_the_double_accepts_device_out_and_refuses_host_out():
+    a, b = fake_cupy.ones(3), fake_cupy.ones(3)
+    out = fake_cupy.empty(3)
+    result = fake_cupy.add(a, b, out=out)
+    assert isinstance(result, FakeDeviceArray) and float(out.sum()) == 6.0
+    with pytest.raises(HostDeviceMixError, match="out="):
+        fake_cupy.add(a, b, out=np.empty(3))
+    with pytest.raises(HostDeviceMixError, match="where="):
+        fake_cupy.copyto(a, b, where=np.ones(3, dtype=bool))
+
+
+def test_the_doubles_submodules_return_device_arrays():
+    x = fake_cupy.arange(12.0).reshape(3, 4)
+    view = fake_cupy.lib.stride_tricks.as_strided(x, shape=(2, 2), strides=x.strides)
+    assert isinstance(view, FakeDeviceArray)
+    assert isinstance(fake_cupy.linalg.norm(x), FakeDeviceArray)
+    with pytest.raises(HostDeviceMixError):
+        fake_cupy.linalg.norm(np.ones(3))
+    total = x.sum()
+    assert isinstance(total, FakeDeviceArray) and total.ndim == 0      # CuPy: 0-d arrays, not host scalars
+    back = fake_cupy.asnumpy(x)
+    assert type(back) is np.ndarray and back.shape == (3, 4)
+
+
+def test_a_tensor_on_the_wrong_device_names_the_op_and_both_devices(fake_gpu):
+    host = mg.tensor([1.0, 2.0])
+    device = mg.tensor([1.0, 2.0], device="cuda")
+    with pytest.raises(RuntimeError, match=r"add: input 1 \(shape \(2,\)\) is on cuda:0 but input 0 .* is on cpu"):
+        host + device
+    w = mg.randn(3, 2, device="cuda")
+    with pytest.raises(RuntimeError, match=r"linear: input 1 .* is on cuda:0 but input 0 .* is on cpu"):
+        mg.linear(mg.randn(4, 2), w)

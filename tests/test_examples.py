@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from examples import quickstart
@@ -81,3 +82,69 @@ def test_missing_cuda_is_a_clear_message(tmp_path):
     if "CUDA is unusable" not in result.stderr and result.returncode == 0:
         pytest.skip("a working CUDA device is present, so there is no error to check")
     assert result.returncode != 0 and "--device cuda:" in result.stderr
+
+
+# ------------------------------------------------------------------ every lesson on "cuda", against the CuPy double
+@pytest.fixture
+def cupy_double(monkeypatch):
+    """The CuPy test double installed as the backend's cupy; counts the arrays moved to the device."""
+    from minigrad import backend
+    from tests.fake_cupy import fake_cupy
+
+    moved = []
+    original = type(fake_cupy).asarray
+
+    def counting_asarray(self, x, dtype=None):
+        moved.append(1)
+        return original(self, x, dtype)
+
+    monkeypatch.setattr(type(fake_cupy), "asarray", counting_asarray)
+    monkeypatch.setattr(backend, "_cupy", fake_cupy)
+    monkeypatch.setattr(backend, "_looked_for_cupy", True)
+    monkeypatch.setattr(backend, "_cupy_error", None)
+    return moved
+
+
+@pytest.mark.parametrize("name", sorted(PROMISED))
+def test_lesson_runs_quick_on_cuda_with_the_cupy_double(name, tmp_path, cupy_double):
+    """The double fails on any host array mixed into a device computation, so a lesson that
+    passes here keeps its data on the device from the first batch to the last figure."""
+    import importlib
+
+    out = tmp_path / name
+    importlib.import_module(f"examples.{name}").main(["--quick", "--device", "cuda", "--out", str(out)])
+    assert len(cupy_double) > 10, "the lesson never moved data to the device"
+    figures, keys = PROMISED[name]
+    for figure in figures:
+        assert (out / figure).is_file(), f"{figure} missing"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert all(key in metrics for key in keys) and _finite_numbers(metrics)
+
+
+def test_fit_and_checkpoints_of_a_device_model_load_on_the_cpu(tmp_path, cupy_double):
+    import models
+    import minigrad as mg
+    from minigrad import optim
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 1, 8, 8), dtype=np.float32), rng.integers(0, 10, 64)
+    model = models.CNNClassifier(image_size=8, channels=(4, 8), hidden=16, dropout=0.1,
+                                 generator=mg.Generator(0)).to("cuda")
+    history = models.fit(model, (x, y), epochs=2, optimizer=optim.Adam(model.parameters(), 1e-2), batch_size=16,
+                         validation=(x, y), progress_bar=False, checkpoint=str(tmp_path / "ck.npz"), log=lambda *_: None)
+    assert history[-1]["train_loss"] < history[0]["train_loss"]
+    assert model.predict(x).shape == (64,) and model.features(x).shape[0] == 64
+    state = mg.load(str(tmp_path / "ck.npz"))                   # plain host arrays on disk
+    cpu_model = models.CNNClassifier(image_size=8, channels=(4, 8), hidden=16, dropout=0.1)
+    cpu_model.load_state_dict(state["model"])
+    assert all(p.device == "cpu" for p in cpu_model.parameters())
+    np.testing.assert_allclose(cpu_model.predict_proba(x), model.predict_proba(x), rtol=1e-5, atol=1e-6)
+
+
+def test_benchmark_workloads_step_on_cuda_with_the_cupy_double(cupy_double):
+    from benchmarks import workloads
+
+    for name in workloads.DESCRIPTIONS:
+        step = workloads.minigrad_workload(name, "cuda")
+        result = step()
+        assert result.device.startswith("cuda"), name
