@@ -27,3 +27,28 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def _real_cupy_or_skip():
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            raise RuntimeError("no GPU")
+        return cupy
+    except Exception as err:                       # not installed, no driver, no device
+        pytest.skip(f"real CuPy is not usable here ({type(err).__name__}): this device test ran against "
+                    f"the CuPy test double only")
+
+
+@pytest.fixture(params=["double", "cupy"])
+def gpu(request, monkeypatch):
+    """A 'cuda' device for the test: the CuPy test double (tests/fake_cupy.py, always), and real
+    CuPy on a real GPU where one is usable. Returns the array module standing for cupy."""
+    from minigrad import backend
+    from tests.fake_cupy import fake_cupy
+
+    module = fake_cupy if request.param == "double" else _real_cupy_or_skip()
+    monkeypatch.setattr(backend, "_cupy", module)
+    monkeypatch.setattr(backend, "_looked_for_cupy", True)
+    monkeypatch.setattr(backend, "_cupy_error", None)
+    return module

@@ -86,22 +86,22 @@ def test_missing_cuda_is_a_clear_message(tmp_path):
 
 # ------------------------------------------------------------------ every lesson on "cuda", against the CuPy double
 @pytest.fixture
-def cupy_double(monkeypatch):
-    """The CuPy test double installed as the backend's cupy; counts the arrays moved to the device."""
-    from minigrad import backend
+def cupy_double(gpu, monkeypatch):
+    """The 'cuda' device of the ``gpu`` fixture (the CuPy double, and real CuPy where usable);
+    with the double, counts the arrays moved to the device."""
     from tests.fake_cupy import fake_cupy
 
     moved = []
-    original = type(fake_cupy).asarray
+    if gpu is fake_cupy:
+        original = type(fake_cupy).asarray
 
-    def counting_asarray(self, x, dtype=None):
-        moved.append(1)
-        return original(self, x, dtype)
+        def counting_asarray(self, x, dtype=None):
+            moved.append(1)
+            return original(self, x, dtype)
 
-    monkeypatch.setattr(type(fake_cupy), "asarray", counting_asarray)
-    monkeypatch.setattr(backend, "_cupy", fake_cupy)
-    monkeypatch.setattr(backend, "_looked_for_cupy", True)
-    monkeypatch.setattr(backend, "_cupy_error", None)
+        monkeypatch.setattr(type(fake_cupy), "asarray", counting_asarray)
+    else:
+        moved.extend([1] * 11)            # real CuPy: the device checks below are the evidence
     return moved
 
 
