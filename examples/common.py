@@ -25,19 +25,81 @@ import minigrad as mg
 from minigrad import data
 
 
+# Argument types that refuse a bad value while parsing (argparse then prints the usage and one
+# line naming the flag, and exits with status 2), before any data is loaded or trained on.
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def number_in(low: float, high: float, low_open: bool = False, high_open: bool = False):
+    """A float type accepting low..high (either end open)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        too_low = value <= low if low_open else value < low
+        too_high = value >= high if high_open else value > high
+        if not math.isfinite(value) or too_low or too_high:
+            interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+            raise argparse.ArgumentTypeError(f"must be in {interval}, got {text}")
+        return value
+    return parse
+
+
+def class_index(text: str) -> int:
+    value = non_negative_int(text)
+    if value > 9:
+        raise argparse.ArgumentTypeError(f"must be a class 0..9, got {value}")
+    return value
+
+
+class _ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
+    """--help shows each default, except where the help text already says it or there is none."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
 def parser(name: str, description: str, epochs: int, batch_size: int = 128) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=f"python -m examples.{name}", description=description)
+    p = argparse.ArgumentParser(prog=f"python -m examples.{name}", description=description,
+                                formatter_class=_ShowDefaults)
     p.add_argument("--dataset", choices=["digits", "mnist", "fashion-mnist"], default=None,
-                   help="default: mnist when available, else digits")
-    p.add_argument("--epochs", type=int, default=epochs)
-    p.add_argument("--batch-size", type=int, default=batch_size)
-    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, default=None, help=f"output folder (default runs/{name}/)")
-    p.add_argument("--quick", action="store_true", help="a few-seconds smoke run on the 8x8 digits")
+                   help="the data (default: mnist when it is on disk, else the 8x8 digits)")
+    p.add_argument("--epochs", type=positive_int, default=epochs, help="passes over the training set")
+    p.add_argument("--batch-size", type=positive_int, default=batch_size, help="samples per minibatch")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where the model trains")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of every random generator")
+    p.add_argument("--out", type=Path, default=None, help=f"output folder (default: runs/{name}/)")
+    p.add_argument("--quick", action="store_true",
+                   help="a few-seconds smoke run on the 8x8 digits (overrides --dataset and --epochs)")
     p.add_argument("--download", action="store_true", help="download the dataset if it is missing")
-    p.set_defaults(name=name)
+    p.set_defaults(name=name, epochs_default=epochs)
     return p
+
+
+def _refuse(args, message):
+    """A user's mistake on the command line: one line, status 2, no traceback (argparse's style)."""
+    print(f"python -m examples.{args.name}: error: {message}", file=sys.stderr)
+    sys.exit(2)
 
 
 class Run:
@@ -50,9 +112,12 @@ class Run:
         if self.device == "cuda":
             usable, reason = mg.cuda_status()
             if not usable:
-                sys.exit(f"--device cuda: {reason}")
+                _refuse(args, f"--device cuda: {reason}")
         self.out = args.out or Path("runs") / args.name
-        self.out.mkdir(parents=True, exist_ok=True)
+        self._check_writable(args)
+        if self.quick and (args.dataset is not None or args.epochs != args.epochs_default):
+            print("note: --quick runs on the 8x8 digits with the lesson's short settings; the --dataset and "
+                  "--epochs given are not used")
         self.metrics = {}
         self.started = time.perf_counter()
         mg.manual_seed(args.seed)
@@ -62,6 +127,16 @@ class Run:
         self.image_shape = self.train_x.shape[1:]
         print(f"[{args.name}] {self.dataset}: {len(self.train_x)} training and {len(self.test_x)} test images "
               f"of shape {self.image_shape}; writing to {self.out}/")
+
+    def _check_writable(self, args):
+        """Find an unwritable --out now, by writing a probe file, not after training."""
+        try:
+            self.out.mkdir(parents=True, exist_ok=True)
+            probe = self.out / ".write-probe"
+            probe.write_text("ok")
+            probe.unlink()
+        except OSError as err:
+            _refuse(args, f"--out {self.out}: cannot write there ({err.strerror or err})")
 
     def _choose_dataset(self):
         if self.quick:
@@ -98,6 +173,11 @@ class Run:
 
     def finish(self):
         self.metrics["dataset"] = self.dataset
+        self.metrics["config"] = {
+            "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(self.args).items()
+                          if k != "epochs_default"},
+            "versions": {"python": sys.version.split()[0], "numpy": np.__version__, "minigrad": mg.__version__},
+        }
         self.metrics["seconds"] = round(time.perf_counter() - self.started, 1)
         bad = [k for k, v in _numbers(self.metrics) if not math.isfinite(v)]
         if bad:

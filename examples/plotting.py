@@ -1,24 +1,32 @@
 """The figures of the lessons: image grids, curves, scatter plots, confusion matrices, histograms.
 
-Every function draws one figure and saves it as a PNG (matplotlib's Agg backend: no screen
-needed). Images are (N, C, H, W) or (N, H, W) arrays with values in [0, 1].
+Every function draws one figure, saves it as a PNG when given a ``path``, and returns the
+``Figure``. Figures are made with ``matplotlib.figure.Figure`` rather than pyplot, so importing
+this module chooses no backend and keeps no global state: a script saves them without a screen,
+and a notebook shows the returned figure inline. Images are (N, C, H, W) or (N, H, W) arrays
+with values in [0, 1].
 """
 
 from __future__ import annotations
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+COLORS = matplotlib.colormaps["tab10"].colors
 
-COLORS = plt.get_cmap("tab10").colors
+
+def _figure(rows=1, cols=1, figsize=(6, 4), **kwargs):
+    """A new figure and its axes, like ``plt.subplots`` but outside pyplot's global state."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(rows, cols, **kwargs)
 
 
 def _save(fig, path):
     fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    if path is not None:
+        fig.savefig(path, dpi=90)
+    return fig
 
 
 def _as_images(images):
@@ -34,8 +42,8 @@ def image_grid(images, path, title="", rows=None, row_labels=None, col_labels=No
     n = len(images)
     rows = rows or int(np.ceil(np.sqrt(n)))
     cols = int(np.ceil(n / rows))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * cell + (1 if row_labels else 0), rows * cell + 0.5),
-                             squeeze=False)
+    fig, axes = _figure(rows, cols, figsize=(cols * cell + (1 if row_labels else 0), rows * cell + 0.5),
+                        squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -51,12 +59,12 @@ def image_grid(images, path, title="", rows=None, row_labels=None, col_labels=No
             axes[0, c].set_title(label, fontsize=8)
     if title:
         fig.suptitle(title)
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def curves(series: dict, path, title="", xlabel="epoch", ylabel="", hline=None, hline_label=None, logy=False):
     """Line plots of named series (each a list of y values, or (x, y))."""
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(figsize=(6, 4))
     for i, (name, values) in enumerate(series.items()):
         x, y = values if isinstance(values, tuple) else (np.arange(1, len(values) + 1), values)
         ax.plot(x, y, label=name, color=COLORS[i % 10])
@@ -67,13 +75,13 @@ def curves(series: dict, path, title="", xlabel="epoch", ylabel="", hline=None, 
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.grid(alpha=0.3)
     ax.legend()
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def scatter(points, labels, path, title="", class_names=None, xlabel="h1", ylabel="h2", extra_points=None):
     """2-D points coloured by class; ``extra_points`` (k, 2) are marked with crosses."""
     points = np.asarray(points)
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = _figure(figsize=(6, 5))
     for c in np.unique(labels):
         m = labels == c
         name = class_names[c] if class_names else str(c)
@@ -82,13 +90,13 @@ def scatter(points, labels, path, title="", class_names=None, xlabel="h1", ylabe
         ax.scatter(*np.asarray(extra_points).T, marker="x", s=60, color="black", label="decoded points")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.legend(markerscale=3, fontsize=7, loc="best")
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def confusion_matrix(matrix, path, class_names, title="Confusion matrix (rows: true, columns: predicted)"):
     matrix = np.asarray(matrix)
     k = len(class_names)
-    fig, ax = plt.subplots(figsize=(0.55 * k + 2, 0.55 * k + 1.5))
+    fig, ax = _figure(figsize=(0.55 * k + 2, 0.55 * k + 1.5))
     ax.imshow(matrix, cmap="Blues")
     threshold = matrix.max() / 2
     for i in range(k):
@@ -98,43 +106,43 @@ def confusion_matrix(matrix, path, class_names, title="Confusion matrix (rows: t
     ax.set_xticks(range(k), class_names, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(k), class_names, fontsize=8)
     ax.set(title=title, xlabel="predicted", ylabel="true")
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def roc(curves_: dict, path, title="ROC curve"):
     """curves_: name -> (fpr, tpr, auc)."""
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = _figure(figsize=(5, 5))
     for i, (name, (f, t, a)) in enumerate(curves_.items()):
         ax.plot(f, t, color=COLORS[i % 10], label=f"{name} (AUC {a:.3f})")
     ax.plot([0, 1], [0, 1], color="gray", linestyle="--", label="chance")
     ax.set(title=title, xlabel="false positive rate", ylabel="true positive rate", xlim=(0, 1), ylim=(0, 1.01))
     ax.legend(loc="lower right")
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def precision_recall(precision, recall, path, title="Precision-recall curve", ap=None):
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, ax = _figure(figsize=(5, 5))
     ax.step(recall, precision, where="post", label=f"AP {ap:.3f}" if ap is not None else None)
     ax.set(title=title, xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
     if ap is not None:
         ax.legend(loc="lower left")
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def histograms(groups: dict, path, title="", xlabel="", bins=50):
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(figsize=(6, 4))
     values = np.concatenate([np.asarray(v) for v in groups.values()])
     edges = np.linspace(values.min(), values.max(), bins + 1)
     for i, (name, v) in enumerate(groups.items()):
         ax.hist(v, bins=edges, alpha=0.55, density=True, color=COLORS[i % 10], label=name)
     ax.set(title=title, xlabel=xlabel, ylabel="density")
     ax.legend()
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def bars(values: dict, path, title="", ylabel="", hline=None, hline_label=None, groups=None):
     """Bar chart of name -> value, or of name -> {group: value} for grouped bars."""
-    fig, ax = plt.subplots(figsize=(max(5, 0.5 * len(values) + 2), 4))
+    fig, ax = _figure(figsize=(max(5, 0.5 * len(values) + 2), 4))
     names = list(values)
     if groups:
         width = 0.8 / len(groups)
@@ -150,13 +158,13 @@ def bars(values: dict, path, title="", ylabel="", hline=None, hline_label=None, 
             ax.legend()
     ax.set_xticks(range(len(names)), names, rotation=30 if max(len(n) for n in names) > 3 else 0)
     ax.set(title=title, ylabel=ylabel)
-    _save(fig, path)
+    return _save(fig, path)
 
 
 def fit_plot(x, y, x_grid, y_pred, path, title="Regression"):
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure(figsize=(6, 4))
     ax.scatter(x, y, s=6, alpha=0.5, label="data", color=COLORS[0])
     ax.plot(x_grid, y_pred, color=COLORS[1], linewidth=2, label="MLP fit")
     ax.set(title=title, xlabel="x", ylabel="y")
     ax.legend()
-    _save(fig, path)
+    return _save(fig, path)

@@ -16,7 +16,7 @@ import metrics
 import minigrad as mg
 import models
 from examples import plotting
-from examples.common import Run, parser
+from examples.common import Run, class_index, number_in, parser, positive_int  # noqa: F401
 from minigrad import optim
 
 

@@ -17,13 +17,13 @@ import metrics
 import minigrad as mg
 import models
 from examples import plotting
-from examples.common import Run, parser
+from examples.common import Run, class_index, number_in, parser, positive_int  # noqa: F401
 from minigrad import optim
 
 
 def main(argv=None):
     p = parser("unit07_classification", __doc__.splitlines()[1], epochs=3)
-    p.add_argument("--positive", type=int, default=3, help="the class of the binary one-vs-rest problem")
+    p.add_argument("--positive", type=class_index, default=3, help="the class of the binary one-vs-rest problem")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs = 3

@@ -17,7 +17,7 @@ import metrics
 import minigrad as mg
 import models
 from examples import plotting
-from examples.common import Run, parser
+from examples.common import Run, class_index, number_in, parser, positive_int  # noqa: F401
 from minigrad import data, optim
 
 
@@ -194,7 +194,8 @@ def inpainting(run, hidden, code):
 
 def main(argv=None):
     p = parser("unit08_autoencoders", __doc__.splitlines()[1], epochs=5)
-    p.add_argument("--anomaly-class", type=int, default=8)
+    p.add_argument("--anomaly-class", type=class_index, default=8,
+                   help="the digit left out of training, then scored as the anomaly")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.batch_size = 10, 64

@@ -17,7 +17,7 @@ import numpy as np
 import minigrad as mg
 import models
 from examples import plotting
-from examples.common import Run, parser
+from examples.common import Run, class_index, number_in, parser, positive_int  # noqa: F401
 from minigrad import optim
 
 
@@ -31,9 +31,10 @@ def train_vae(run, latent, epochs):
 
 def main(argv=None):
     p = parser("unit09_vae", __doc__.splitlines()[1], epochs=10)
-    p.add_argument("--latent", type=int, default=20)
-    p.add_argument("--hidden", type=int, nargs="+", default=[512, 256], help="hidden layer sizes of the MLPs")
-    p.add_argument("--alphas", type=float, nargs="+", default=[-2.0, -1.0, 0.0, 1.0, 2.0])
+    p.add_argument("--latent", type=positive_int, default=20, help="size of the code h")
+    p.add_argument("--hidden", type=positive_int, nargs="+", default=[512, 256], help="hidden layer sizes of the MLPs")
+    p.add_argument("--alphas", type=number_in(-10, 10), nargs="+", default=[-2.0, -1.0, 0.0, 1.0, 2.0],
+                   help="the steps alpha of h + alpha * attribute vector")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.batch_size, args.latent = 10, 64, 8

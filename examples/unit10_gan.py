@@ -23,7 +23,7 @@ import metrics
 import minigrad as mg
 import models
 from examples import plotting
-from examples.common import Run, parser
+from examples.common import Run, class_index, number_in, parser, positive_int  # noqa: F401
 from minigrad import optim
 
 
@@ -35,13 +35,13 @@ def smooth(values, width=50):
 
 def main(argv=None):
     p = parser("unit10_gan", __doc__.splitlines()[1], epochs=18, batch_size=64)
-    p.add_argument("--k", type=int, default=1, help="discriminator steps per generator step")
+    p.add_argument("--k", type=positive_int, default=1, help="discriminator steps per generator step")
     p.add_argument("--loss", choices=["non-saturating", "saturating"], default="non-saturating")
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--momentum", type=float, default=0.5, help="SGD momentum (with --optimizer sgd)")
-    p.add_argument("--latent", type=int, default=100)
-    p.add_argument("--real-label", type=float, default=0.9,
+    p.add_argument("--lr", type=number_in(0, 10, low_open=True), default=2e-4, help="learning rate")
+    p.add_argument("--momentum", type=number_in(0, 1, high_open=True), default=0.5, help="SGD momentum (with --optimizer sgd)")
+    p.add_argument("--latent", type=positive_int, default=100, help="size of the noise z")
+    p.add_argument("--real-label", type=number_in(0, 1, low_open=True), default=0.9,
                    help="D's target for real images (0.9: one-sided label smoothing; 1.0: the paper's)")
     p.add_argument("--minibatch-std", action=argparse.BooleanOptionalAction, default=True,
                    help="give D the minibatch standard deviation as a feature (against mode collapse)")

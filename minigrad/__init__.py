@@ -15,6 +15,7 @@ from minigrad.functional import (  # noqa: F401  (the public functional namespac
     sum, tanh, transpose, unsqueeze, var, where,
 )
 from minigrad.grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from minigrad.graph import draw_graph
 from minigrad.gradcheck import GradcheckError, gradcheck
 from minigrad.random import Generator, manual_seed, rand, randint, randn, randperm
 from minigrad.serialization import CheckpointError, load, save

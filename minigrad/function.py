@@ -178,7 +178,7 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
     would change the other gradient too.
     """
     grads = {_key(root): grad}                # where a tensor's gradient is summed (see _key)
-    summed = set()                            # keys whose array the engine made itself (by '+')
+    private = set()                           # leaves whose gradient array nothing else holds
     if root.creator is not None:
         for fn in _reverse_topological_order(root.creator):
             gys = _output_gradients(fn, grads)
@@ -190,13 +190,15 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
                     key = _key(t)
                     if key in grads:
                         grads[key] = _as_array(grads[key] + gx, t)
-                        summed.add(key)
+                        private.add(key)      # a sum the engine just made
                     else:
                         grads[key] = gx
+                        if t.creator is None and _is_fresh(gx, gys, gxs):
+                            private.add(key)
             if not retain_graph:
                 fn.release()                  # free what forward saved, as soon as it is used
     for leaf, g in grads.items():             # what is left are the leaves' gradients
-        _accumulate_into_leaf(leaf, g, owned=leaf in summed)
+        _accumulate_into_leaf(leaf, g, private=leaf in private)
 
 
 def _key(t: Tensor):
@@ -286,11 +288,25 @@ def _fit_to_input(fn, gx, t: Tensor):
     return gx if gx.dtype == data.dtype else gx.astype(data.dtype)
 
 
-def _accumulate_into_leaf(t: Tensor, g, owned: bool):
+def _is_fresh(gx, gys, gxs) -> bool:
+    """Whether an op's gradient for a leaf is an array nobody else holds.
+
+    An op's backward returns new arrays, or dL/dy itself or a view of it (Add returns gy for
+    both inputs, Reshape a view); it never returns an array it keeps (a test checks this for
+    every op). So a gradient is fresh unless it shares memory with one of the gys it was given,
+    or is returned twice by the same call.
+    """
+    xp = backend.array_module(gx)
+    if any(type(gy) is type(gx) and xp.may_share_memory(gx, gy) for gy in gys):
+        return False
+    return sum(other is gx for other in gxs) == 1
+
+
+def _accumulate_into_leaf(t: Tensor, g, private: bool):
     """``t.grad += g``. A leaf owns its ``.grad`` array (optimizers and clip_grad_norm_ change it
-    in place), so a gradient that an op returned -- which the op, another input or another
-    leaf may also hold -- is copied; only a sum the engine made itself is taken as it is."""
+    in place), so a gradient that may be shared -- dL/dy handed on, or one array returned for two
+    inputs -- is copied; a fresh array or a sum the engine made is taken as it is."""
     if t.grad is None:
-        t.grad = Tensor(g if owned else g.copy())
+        t.grad = Tensor(g if private else g.copy())
     else:
         t.grad.data += g

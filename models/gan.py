@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+from tqdm.auto import tqdm
 
 import metrics
 import minigrad as mg
@@ -36,7 +37,6 @@ from minigrad import nn, optim
 from minigrad.nn import functional as F
 from models.inference import model_device, run_in_batches
 from models.autoencoders import mlp
-from models.progress import progress
 
 
 class MLPGenerator(nn.Module):
@@ -200,14 +200,16 @@ class GANTrainer:
         data = np.asarray(data, dtype=np.float32)
         self.G.train()
         self.D.train()
-        bar = progress(range(iterations), "GAN", enabled=progress_bar)
+        bar = tqdm(range(iterations), desc=f"GAN (k = {self.k})", unit="it", disable=not progress_bar,
+                   mininterval=0.5, dynamic_ncols=True)
         for it in bar:
             steps = [self.discriminator_step(data) for _ in range(self.k)]
             d_loss, d_real, d_fake = (float(np.mean(v)) for v in zip(*steps))
             g_loss = self.generator_step()
             for key, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", d_real), ("d_fake", d_fake)):
                 self.history[key].append(value)
-            bar.set_postfix(d=d_loss, g=g_loss, dx=d_real, dgz=d_fake)
+            bar.set_postfix({"D loss": f"{d_loss:.3f}", "G loss": f"{g_loss:.3f}", "D(x)": f"{d_real:.2f}",
+                             "D(G(z))": f"{d_fake:.2f}"}, refresh=False)
             if callback is not None and callback_every and (it + 1) % callback_every == 0:
                 callback(it + 1, self)
         return dict(self.history)

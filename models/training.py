@@ -19,8 +19,8 @@ import numpy as np
 
 import minigrad as mg
 from minigrad.data import DataLoader, TensorDataset
+from tqdm.auto import tqdm
 from models.inference import model_device
-from models.progress import progress
 
 
 def _as_dataset(data):
@@ -74,7 +74,8 @@ def fit(model, train, *, epochs: int, optimizer, batch_size: int = 128, validati
     for epoch in range(start, epochs):
         model.train()
         logs = defaultdict(list)
-        bar = progress(loader, f"epoch {epoch + 1}/{epochs}", enabled=progress_bar)
+        bar = tqdm(loader, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", disable=not progress_bar,
+                   dynamic_ncols=True)
         for batch in bar:
             result = model.training_loss(*batch)
             optimizer.zero_grad()
@@ -82,12 +83,15 @@ def fit(model, train, *, epochs: int, optimizer, batch_size: int = 128, validati
             optimizer.step()
             for k, v in result.items():
                 logs[k].append(v.item() if isinstance(v, mg.Tensor) else float(v))
-            bar.set_postfix(loss=logs["loss"][-1])
+            bar.set_postfix(loss=f"{np.mean(logs['loss']):.4f}", refresh=False)   # the running mean
         if scheduler is not None:
             scheduler.step()
         record = {"epoch": epoch + 1, **{f"train_{k}": v for k, v in _mean_logs(logs).items()}}
         if validation is not None:
             record.update({f"val_{k}": v for k, v in evaluate(model, validation, device=device).items()})
+        summary = {k: f"{v:.4f}" for k, v in record.items() if k == "train_loss" or k.startswith("val_")}
+        bar.set_postfix(summary)              # the epoch's line keeps its mean loss and validation numbers
+        bar.close()
         history.append(record)
         if checkpoint is not None:
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),

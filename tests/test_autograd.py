@@ -269,7 +269,8 @@ def _all_function_classes():
     found, stack = [], [Function]
     while stack:
         for sub in stack.pop().__subclasses__():
-            found.append(sub)
+            if sub.__module__.startswith("minigrad."):       # not the ops that tests define
+                found.append(sub)
             stack.append(sub)
     return found
 
@@ -295,6 +296,26 @@ def _ops_that_save_no_inputs():
         S.BroadcastTo: (((2, 3, 4),), [(3, 4)]), S.GetItem: ((slice(1, None),), [(3, 4)]),
         S.Concatenate: ((0,), [(3, 4), (2, 4)]), S.Stack: ((0,), [(3, 4), (3, 4)]),
         S.Split: (([1, 2], 0), [(3, 4)]), S.Cast: ((np.float32,), [(3, 4)]), S.ToDevice: (("cpu",), [(3, 4)]),
+    }
+
+
+def _ops_that_save_inputs():
+    """One call per Function class that keeps (some of) its inputs: (constructor args, input shapes)."""
+    from minigrad.ops import activations as A, arithmetic as R, conv as C, losses as L, matmul as M
+    from minigrad.ops import noise as Z, normalization as N, reductions as D
+    rng = np.random.default_rng(2)
+    return {
+        A.Softplus: ((), [(3, 4)]), R.Mul: ((), [(3, 4), (3, 4)]), R.Div: ((), [(3, 4), (3, 4)]),
+        R.PowConstant: ((2.0,), [(3, 4)]), R.Pow: ((), [(3, 4), (3, 4)]), R.Log: ((), [(3, 4)]),
+        C.Conv2d: (((1, 1), (1, 1), (1, 1)), [(2, 3, 5, 5), (4, 3, 3, 3), (4,)]),
+        C.ConvTranspose2d: (((2, 2), (1, 1), (0, 0), (1, 1)), [(2, 3, 4, 4), (3, 2, 3, 3), (2,)]),
+        C.MaxPool2d: (((2, 2), (2, 2), (0, 0)), [(2, 3, 4, 4)]),
+        L.BinaryCrossEntropyWithLogits: ((), [(3, 4), (3, 4)]),
+        L.BinaryCrossEntropy: ((), [(3, 4), (3, 4)]),
+        L.CrossEntropy: ((np.array([0, 2, 1]),), [(3, 4)]),
+        Z.Reparameterize: ((rng.standard_normal((3, 4)),), [(3, 4), (3, 4)]),
+        M.MatMul: ((), [(3, 4), (4, 2)]), M.Linear: ((), [(3, 4), (2, 4), (2,)]),
+        N.BatchNorm: ((), [(4, 3), (3,), (3,)]), D.LogSumExp: ((1, False), [(3, 4)]),
     }
 
 
@@ -329,6 +350,33 @@ def test_every_op_that_declares_saves_inputs_false_keeps_nothing_of_its_inputs()
             for kept in _arrays_in(value):
                 for t in inputs:
                     assert not np.shares_memory(kept, t.data), f"{cls.__name__} keeps {name}, which shares memory with an input"
+
+
+def test_no_backward_returns_an_array_it_keeps_or_one_array_twice():
+    """The engine stores a leaf's first gradient without a copy when the op made it fresh, so every
+    op's backward must return new arrays -- or dL/dy itself or views of it -- never an array the op
+    keeps (a second backward through a retained graph would add into it), and never one new array
+    for two inputs. Checked for every Function class."""
+    table = {**_ops_that_save_no_inputs(), **_ops_that_save_inputs()}
+    concrete = {cls for cls in _all_function_classes() if not cls.__name__.startswith("_")}
+    missing = sorted(c.__name__ for c in concrete - set(table))
+    assert not missing, f"add these ops to the tables: {missing}"
+    rng = np.random.default_rng(3)
+    for cls, (args, shapes) in table.items():
+        inputs = [mg.Tensor(rng.uniform(0.2, 0.8, s), requires_grad=True) for s in shapes]
+        fn = cls(*args)
+        out = fn(*inputs)
+        outs = out if isinstance(out, tuple) else (out,)
+        gys = [rng.standard_normal(o.shape) for o in outs]
+        gxs = fn.backward(*gys)
+        gxs = gxs if isinstance(gxs, tuple) else (gxs,)
+        kept = [a for name, v in vars(fn).items() if name != "inputs" for a in _arrays_in(v)]
+        for i, gx in enumerate(gxs):
+            if gx is None or not isinstance(gx, np.ndarray):
+                continue
+            assert not any(np.shares_memory(gx, k) for k in kept), f"{cls.__name__} returns an array it keeps"
+            if not any(np.shares_memory(gx, gy) for gy in gys):
+                assert sum(other is gx for other in gxs) == 1, f"{cls.__name__} returns one new array twice"
 
 
 def test_an_in_place_change_to_a_viewed_leaf_is_caught_through_the_view():
