@@ -148,3 +148,33 @@ def test_benchmark_workloads_step_on_cuda_with_the_cupy_double(cupy_double):
         step = workloads.minigrad_workload(name, "cuda")
         result = step()
         assert result.device.startswith("cuda"), name
+
+
+BAD_ARGUMENTS = [
+    (["--epochs", "0"], "--epochs: must be at least 1"), (["--epochs", "-1"], "--epochs: must be at least 1"),
+    (["--batch-size", "0"], "--batch-size: must be at least 1"), (["--batch-size", "2.5"], "--batch-size"),
+    (["--seed", "-1"], "--seed: must be >= 0"), (["--dataset", "cifar"], "--dataset: invalid choice"),
+    (["--device", "tpu"], "--device: invalid choice"), (["--k", "0"], "--k: must be at least 1"),
+    (["--lr", "nan"], "--lr: must be in"), (["--lr", "0"], "--lr: must be in"),
+    (["--momentum", "1.5"], "--momentum: must be in"), (["--real-label", "0"], "--real-label: must be in"),
+    (["--latent", "0"], "--latent: must be at least 1"),
+]
+
+
+@pytest.mark.parametrize("argv,message", BAD_ARGUMENTS)
+def test_a_bad_argument_is_one_line_and_exit_status_2(argv, message, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "examples.unit10_gan", *argv, "--out", str(tmp_path / "o")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "o" / "metrics.json").exists()
+
+
+def test_an_unwritable_out_folder_is_refused_before_any_work(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    result = subprocess.run([sys.executable, "-m", "examples.unit07_classification", "--quick", "--out",
+                             str(blocked / "sub")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "--out" in result.stderr and "cannot write there" in result.stderr
+    assert "training" not in result.stdout
