@@ -191,6 +191,20 @@ class Run:
         return self.metrics
 
 
+def notebook_flags(name: str) -> list:
+    """The flags a notebook passes to its lesson's ``configure``: ``--quick`` when the environment
+    variable MINIGRAD_QUICK=1 (how CI runs every notebook in seconds), and its own output folder."""
+    quick = os.environ.get("MINIGRAD_QUICK") == "1"
+    return (["--quick"] if quick else []) + ["--out", str(Path("runs") / f"{name}-notebook")]
+
+
+def show(run: Run, *filenames):
+    """Display figures a lesson step wrote, inline in a notebook."""
+    from IPython.display import Image, display
+    for filename in filenames:
+        display(Image(filename=str(run.path(filename))))
+
+
 def _plain(value):
     if isinstance(value, np.generic):
         return value.item()

@@ -72,11 +72,16 @@ def classification(run: Run):
                     run.path("classification_loss.png"), "Training loss (cross-entropy)", ylabel="loss", logy=True)
 
 
-def main(argv=None):
+def configure(argv=None) -> Run:
+    """Parse the command line (or a notebook's list of flags) and load the data."""
     args = parser("unit06_supervised", __doc__.splitlines()[1], epochs=10, batch_size=64).parse_args(argv)
     if args.quick:
         args.epochs = 3
-    run = Run(args)
+    return Run(args)
+
+
+def main(argv=None):
+    run = configure(argv)
     regression(run)
     classification(run)
     return run.finish()

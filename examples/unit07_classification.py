@@ -21,22 +21,30 @@ from examples.common import Run, class_index, number_in, parser, positive_int  #
 from minigrad import optim
 
 
-def main(argv=None):
+def configure(argv=None) -> Run:
+    """Parse the command line (or a notebook's list of flags) and load the data."""
     p = parser("unit07_classification", __doc__.splitlines()[1], epochs=3)
     p.add_argument("--positive", type=class_index, default=3, help="the class of the binary one-vs-rest problem")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs = 3
-    run = Run(args)
+    return Run(args)
+
+
+def train_classifier(run: Run):
+    """An MLP classifier; returns its class probabilities on the test images."""
+    args = run.args
     d = int(np.prod(run.image_shape))
     model = models.MLPClassifier(d, (256,), 10, generator=mg.Generator(args.seed)).to(run.device)
     models.fit(model, (run.train_x, run.train_y), epochs=args.epochs, optimizer=optim.Adam(model.parameters(), 1e-3),
                batch_size=args.batch_size, device=run.device, seed=args.seed, progress_bar=not run.quick)
-    probs = model.predict_proba(mg.tensor(run.test_x, device=run.device))
+    return model.predict_proba(mg.tensor(run.test_x, device=run.device))
+
+
+def multiclass(run: Run, probs):
+    """The confusion matrix, per-class precision / recall / F1, accuracy, top-k accuracy."""
     y, predicted = run.test_y, probs.argmax(1)
     names = run.classes
-
-    # ---- multi-class: confusion matrix, per-class metrics, accuracy, top-k
     cm = metrics.confusion_matrix(y, predicted, labels=list(range(10)))
     plotting.confusion_matrix(cm, run.path("confusion_matrix.png"), names)
     report = metrics.classification_report(y, predicted, labels=list(range(10)), target_names=names)
@@ -52,8 +60,11 @@ def main(argv=None):
     run.metrics["per_class"] = {n: {"precision": float(a), "recall": float(b), "f1": float(c), "support": int(s)}
                                 for n, a, b, c, s in zip(names, precision, recall, f1, support)}
 
-    # ---- binary one-vs-rest: "is it a <positive>?"
-    pos = args.positive
+
+def binary(run: Run, probs):
+    """One-vs-rest "is it a <positive>?": TP/FN/FP/TN, precision, recall = TPR, TNR, FPR, ROC, AUC, PR.
+    Returns the truth and the classifier's decisions (1 = positive) for the imbalanced scenario."""
+    y, predicted, names, pos = run.test_y, probs.argmax(1), run.classes, run.args.positive
     is_pos = (y == pos).astype(int)
     score = probs[:, pos]
     fpr, tpr, _ = metrics.roc_curve(is_pos, score)
@@ -76,9 +87,13 @@ def main(argv=None):
     prec, rec, _ = metrics.precision_recall_curve(is_pos, score)
     plotting.precision_recall(prec, rec, run.path("precision_recall_curve.png"),
                               f"Precision-recall: '{names[pos]}' vs the rest", ap=run.metrics["average_precision"])
+    return is_pos, said_pos
 
-    # ---- the imbalanced 95/5 scenario
-    rng = np.random.default_rng(args.seed)
+
+def imbalanced(run: Run, is_pos, said_pos):
+    """The 95/5 scenario: accuracy flatters a classifier that always says "no"; balanced accuracy does not."""
+    y = run.test_y
+    rng = np.random.default_rng(run.args.seed)
     negatives = rng.choice(np.flatnonzero(is_pos == 0), 950 if len(y) > 2000 else 190, replace=False)
     positives = rng.choice(np.flatnonzero(is_pos == 1), len(negatives) // 19, replace=False)
     subset = np.concatenate([negatives, positives])
@@ -96,6 +111,14 @@ def main(argv=None):
     plotting.bars({k: {"accuracy": a, "balanced accuracy": b} for k, (a, b) in scenario.items()},
                   run.path("imbalanced_accuracy.png"), "95/5 data: accuracy vs balanced accuracy",
                   groups=["accuracy", "balanced accuracy"])
+
+
+def main(argv=None):
+    run = configure(argv)
+    probs = train_classifier(run)
+    multiclass(run, probs)
+    is_pos, said_pos = binary(run, probs)
+    imbalanced(run, is_pos, said_pos)
     return run.finish()
 
 

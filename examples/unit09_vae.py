@@ -29,7 +29,8 @@ def train_vae(run, latent, epochs):
     return vae, history
 
 
-def main(argv=None):
+def configure(argv=None) -> Run:
+    """Parse the command line (or a notebook's list of flags) and load the data."""
     p = parser("unit09_vae", __doc__.splitlines()[1], epochs=10)
     p.add_argument("--latent", type=positive_int, default=20, help="size of the code h")
     p.add_argument("--hidden", type=positive_int, nargs="+", default=[512, 256], help="hidden layer sizes of the MLPs")
@@ -38,7 +39,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.batch_size, args.latent = 10, 64, 8
-    run = Run(args)
+    return Run(args)
+
+
+def train_and_report(run: Run):
+    """Train the VAE; record and plot the negative ELBO (reconstruction + KL) per epoch."""
+    args = run.args
     vae, history = train_vae(run, args.latent, args.epochs)
     run.record(test_negative_elbo_nats=history[-1]["val_neg_elbo"],
                test_reconstruction_nats=history[-1]["val_reconstruction"], test_kl_nats=history[-1]["val_kl"],
@@ -50,21 +56,34 @@ def main(argv=None):
                      "test KL": [h["val_kl"] for h in history]},
                     run.path("elbo_curves.png"), "Negative ELBO per image (nats)", ylabel="nats")
 
-    # samples from the prior and reconstructions
+    return vae
+
+
+def samples_and_reconstructions(run: Run, vae):
+    """New images from h ~ N(0, I), and test images through the encoder and decoder."""
+    args = run.args
     plotting.image_grid(vae.sample(64, generator=mg.Generator(args.seed)), run.path("samples.png"),
                         "New images: decoded h ~ N(0, I)", rows=8)
     x = run.test_x[:10]
     plotting.image_grid(np.concatenate([x, vae.reconstruct(x)]), run.path("reconstructions.png"),
                         "Test images (top) and reconstructions (bottom)", rows=2)
 
-    # interpolation strips: h_i = h1 + (h2 - h1) i / N
+
+
+def interpolations(run: Run, vae):
+    """Strips h_i = h1 + (h2 - h1) i / N between the codes of two test images."""
+    args = run.args
     rng = np.random.default_rng(args.seed)
     pairs = rng.choice(len(run.test_x), (5, 2), replace=False)
     strips = np.concatenate([vae.interpolate(run.test_x[a], run.test_x[b], steps=10) for a, b in pairs])
     plotting.image_grid(strips, run.path("interpolations.png"),
                         "Interpolation between test pairs: h_i = h1 + (h2 - h1) i/10, i = 0..10", rows=5)
 
-    # attribute vectors from image-derived annotations
+
+
+def attribute_edits(run: Run, vae):
+    """h_new = h + alpha * (mean h with the attribute - mean h without it), for ink and slant."""
+    args = run.args
     edits = {}
     for attribute, rule in (("ink", models.ink), ("slant", models.slant)):
         with_mask, without_mask = models.split_by_attribute(rule(run.train_x[:20000]), run.train_y[:20000])
@@ -80,7 +99,11 @@ def main(argv=None):
               + ", ".join(f"{m:.3f}" for m in measured))
     run.metrics["attribute_edits"] = edits
 
-    # the 2-D latent manifold
+
+
+def manifold_2d(run: Run):
+    """A VAE with a 2-D code: the decoded grid of the latent plane, and the test codes by class."""
+    args = run.args
     vae2, history2 = train_vae(run, 2, max(1, args.epochs // 2))
     run.record(latent2_test_negative_elbo_nats=history2[-1]["val_neg_elbo"])
     grid = np.linspace(-2.5, 2.5, 15, dtype=np.float32)
@@ -89,6 +112,15 @@ def main(argv=None):
                         "The 2-D latent manifold: decoded grid over [-2.5, 2.5]^2", rows=15, cell=0.45)
     plotting.scatter(vae2.codes(run.test_x[:3000]), run.test_y[:3000], run.path("latent_2d.png"),
                      "2-D VAE: means of q(h|x) for test images", run.classes)
+
+
+def main(argv=None):
+    run = configure(argv)
+    vae = train_and_report(run)
+    samples_and_reconstructions(run, vae)
+    interpolations(run, vae)
+    attribute_edits(run, vae)
+    manifold_2d(run)
     return run.finish()
 
 

@@ -33,7 +33,8 @@ def smooth(values, width=50):
     return np.convolve(values, np.ones(width) / width, mode="valid")
 
 
-def main(argv=None):
+def configure(argv=None) -> Run:
+    """Parse the command line (or a notebook's list of flags) and load the data."""
     p = parser("unit10_gan", __doc__.splitlines()[1], epochs=18, batch_size=64)
     p.add_argument("--k", type=positive_int, default=1, help="discriminator steps per generator step")
     p.add_argument("--loss", choices=["non-saturating", "saturating"], default="non-saturating")
@@ -48,7 +49,12 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.lr, args.latent = 15, 1e-3, 16
-    run = Run(args)
+    return Run(args)
+
+
+def build(run: Run):
+    """G and D (MLPs) and the trainer that runs the minibatch algorithm with k discriminator steps."""
+    args = run.args
     small = run.image_shape[-1] < 16
     hidden = (128, 128) if small else (256, 512)
     g = mg.Generator(args.seed)
@@ -59,6 +65,12 @@ def main(argv=None):
     trainer = models.GANTrainer(G, D, k=args.k, loss=args.loss, optimizer=args.optimizer, lr=args.lr,
                                 momentum=args.momentum, batch_size=args.batch_size, real_label=args.real_label,
                                 seed=args.seed, device=run.device)
+    return trainer
+
+
+def train_gan(run: Run, trainer):
+    """Run the algorithm; plot samples, samples over training, the losses, and D(x) / D(G(z))."""
+    args = run.args
     iterations = args.epochs * len(run.train_x) // (args.batch_size * args.k)
     fixed_z = mg.Generator(args.seed + 1)
     snapshots, moments = [], []
@@ -84,7 +96,12 @@ def main(argv=None):
                     run.path("discriminator_outputs.png"), "D(x) and D(G(z)) (moving average)",
                     xlabel="iteration", ylabel="D", hline=0.5, hline_label="equilibrium D = 1/2")
 
-    # mode coverage, judged by a classifier trained on the real images
+    return history, iterations
+
+
+def mode_coverage(run: Run, trainer, history, iterations):
+    """Classify 10,000 generated images with a classifier trained on real ones: which modes are covered?"""
+    args = run.args
     classifier = models.MLPClassifier(int(np.prod(run.image_shape)), (256,), 10, generator=mg.Generator(args.seed))
     classifier.to(run.device)
     models.fit(classifier, (run.train_x, run.train_y), epochs=3 if not run.quick else 10,
@@ -114,6 +131,13 @@ def main(argv=None):
                kl_to_uniform=coverage.kl_to_uniform, classifier_test_accuracy=classifier_accuracy,
                mode_collapse_seen=bool(collapsed))
     run.metrics["class_histogram"] = coverage.histogram.tolist()
+
+
+def main(argv=None):
+    run = configure(argv)
+    trainer = build(run)
+    history, iterations = train_gan(run, trainer)
+    mode_coverage(run, trainer, history, iterations)
     return run.finish()
 
 
