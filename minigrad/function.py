@@ -52,7 +52,10 @@ class Function:
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
         if len(inputs) > 1:
-            _check_one_device(self, inputs)
+            kind = type(inputs[0].data)
+            for t in inputs:
+                if type(t.data) is not kind:     # NumPy and CuPy arrays cannot be mixed
+                    _check_one_device(self, inputs)
         try:
             ys = self.forward(*[t.data for t in inputs])
         except (ValueError, IndexError, TypeError) as err:

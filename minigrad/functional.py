@@ -15,13 +15,14 @@ from minigrad.ops import shape as _sh
 from minigrad.tensor import Tensor, as_tensor, pow  # noqa: F401  (pow is part of this namespace)
 
 
-def _pair(a, b):
-    """Two operands as tensors; a non-tensor becomes a constant of the tensor's dtype."""
+def _pair(a, b, true_division=False):
+    """Two operands as tensors of the result's dtype (PyTorch's promotion, ``minigrad.dtypes``)."""
     if isinstance(a, Tensor):
-        return a, a._constant(b)
+        return a._promoted(b, true_division)
     if isinstance(b, Tensor):
-        return b._constant(a), b
-    return as_tensor(a), as_tensor(b)
+        b, a = b._promoted(a, true_division)
+        return a, b
+    return as_tensor(a)._promoted(as_tensor(b), true_division)
 
 
 # ----------------------------------------------------------------- elementwise
@@ -38,7 +39,7 @@ def mul(a, b):
 
 
 def div(a, b):
-    return _ar.Div()(*_pair(a, b))
+    return _ar.Div()(*_pair(a, b, true_division=True))
 
 
 def neg(x):
@@ -46,15 +47,15 @@ def neg(x):
 
 
 def exp(x):
-    return _ar.Exp()(as_tensor(x))
+    return as_tensor(x).exp()
 
 
 def log(x):
-    return _ar.Log()(as_tensor(x))
+    return as_tensor(x).log()
 
 
 def sqrt(x):
-    return _ar.Sqrt()(as_tensor(x))
+    return as_tensor(x).sqrt()
 
 
 def abs(x):
@@ -87,11 +88,11 @@ def where(condition, a, b):
 
 # ----------------------------------------------------------------- activations
 def tanh(x):
-    return _act.Tanh()(as_tensor(x))
+    return as_tensor(x).tanh()
 
 
 def sigmoid(x):
-    return _act.Sigmoid()(as_tensor(x))
+    return as_tensor(x).sigmoid()
 
 
 def relu(x):
@@ -103,24 +104,24 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def softplus(x):
-    return _act.Softplus()(as_tensor(x))
+    return _act.Softplus()(as_tensor(x)._real())
 
 
 def elu(x, alpha=1.0):
-    return _act.ELU(alpha)(as_tensor(x))
+    return _act.ELU(alpha)(as_tensor(x)._real())
 
 
 def softmax(x, dim=-1):
-    return _act.Softmax(dim)(as_tensor(x))
+    return as_tensor(x).softmax(dim)
 
 
 def log_softmax(x, dim=-1):
-    return _act.LogSoftmax(dim)(as_tensor(x))
+    return as_tensor(x).log_softmax(dim)
 
 
 # ----------------------------------------------------------------- products
 def matmul(a, b):
-    return _mm.MatMul()(*_pair(a, b))
+    return as_tensor(a) @ b
 
 
 def linear(x, weight, bias=None):
@@ -135,11 +136,11 @@ def sum(x, dim=None, keepdim=False):
 
 
 def mean(x, dim=None, keepdim=False):
-    return _red.Mean(dim, keepdim)(as_tensor(x))
+    return as_tensor(x).mean(dim, keepdim)
 
 
 def var(x, dim=None, keepdim=False, unbiased=True):
-    return _red.Var(dim, keepdim, unbiased)(as_tensor(x))
+    return as_tensor(x).var(dim, keepdim, unbiased)
 
 
 def max(x, dim=None, keepdim=False):
@@ -154,7 +155,7 @@ amax, amin = max, min
 
 
 def logsumexp(x, dim=None, keepdim=False):
-    return _red.LogSumExp(dim, keepdim)(as_tensor(x))
+    return as_tensor(x).logsumexp(dim, keepdim)
 
 
 def argmax(x, dim=None, keepdim=False):

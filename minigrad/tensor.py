@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad import backend, checks
+from minigrad import backend, checks, dtypes
 from minigrad.grad_mode import state as _grad_state
 
 float16, float32, float64 = np.float16, np.float32, np.float64
@@ -282,41 +282,63 @@ class Tensor:
         return self.fill_(0)
 
     # ------------------------------------------------------------------ operators
-    def _constant(self, value) -> "Tensor":
-        """Wrap a Python number / NumPy scalar or array as a constant of this tensor's dtype.
-
-        Constants take the tensor's floating dtype so that ``x * 2.0`` or ``x * np.float64(2)``
-        never silently promotes a float32 computation to float64.
-        """
+    def _constant(self, value, dtype=None) -> "Tensor":
+        """Wrap a Python number / NumPy scalar or array as a constant on this tensor's device, of
+        ``dtype`` (default: this tensor's dtype if floating, so that ``x * 2.0`` never promotes a
+        float32 computation to float64)."""
         if isinstance(value, Tensor):
             return value
         xp = backend.array_module(self.data)
-        dtype = self.dtype if _is_floating(self.dtype) else None
+        if dtype is None:
+            dtype = self.dtype if _is_floating(self.dtype) else None
         return Tensor(xp.asarray(value, dtype=dtype))
 
+    def _promoted(self, other, true_division=False):
+        """(self, other) as two tensors of the dtype the op's result will have: PyTorch's promotion
+        rules (``minigrad.dtypes``); true division always computes in floating point."""
+        if isinstance(other, Tensor):
+            same = other.data.dtype == self.data.dtype
+            if same and (not true_division or self.data.dtype.kind == "f"):
+                return self, other                 # the common case: nothing to decide
+            dtype = dtypes.result_dtype([self, other])
+        else:
+            dtype = dtypes.result_dtype([self], [other])
+        if true_division:
+            dtype = dtypes.floating(dtype)
+        other = other.to(dtype=dtype) if isinstance(other, Tensor) else self._constant(other, dtype)
+        return self.to(dtype=dtype), other
+
+    def _real(self) -> "Tensor":
+        """This tensor for an op defined on real numbers: integers and bools become float32."""
+        return self if self.data.dtype.kind == "f" else self.to(dtype=dtypes.DEFAULT_FLOAT)
+
     def __add__(self, other):
-        return ops.arithmetic.Add()(self, self._constant(other))
+        return ops.arithmetic.Add()(*self._promoted(other))
 
     def __radd__(self, other):
-        return ops.arithmetic.Add()(self._constant(other), self)
+        a, b = self._promoted(other)
+        return ops.arithmetic.Add()(b, a)
 
     def __sub__(self, other):
-        return ops.arithmetic.Sub()(self, self._constant(other))
+        return ops.arithmetic.Sub()(*self._promoted(other))
 
     def __rsub__(self, other):
-        return ops.arithmetic.Sub()(self._constant(other), self)
+        a, b = self._promoted(other)
+        return ops.arithmetic.Sub()(b, a)
 
     def __mul__(self, other):
-        return ops.arithmetic.Mul()(self, self._constant(other))
+        return ops.arithmetic.Mul()(*self._promoted(other))
 
     def __rmul__(self, other):
-        return ops.arithmetic.Mul()(self._constant(other), self)
+        a, b = self._promoted(other)
+        return ops.arithmetic.Mul()(b, a)
 
     def __truediv__(self, other):
-        return ops.arithmetic.Div()(self, self._constant(other))
+        return ops.arithmetic.Div()(*self._promoted(other, true_division=True))
 
     def __rtruediv__(self, other):
-        return ops.arithmetic.Div()(self._constant(other), self)
+        a, b = self._promoted(other, true_division=True)
+        return ops.arithmetic.Div()(b, a)
 
     def __neg__(self):
         return ops.arithmetic.Neg()(self)
@@ -328,13 +350,23 @@ class Tensor:
         return pow(self, exponent)
 
     def __rpow__(self, base):
-        return ops.arithmetic.Pow()(self._constant(base), self)
+        return pow(base, self)
 
     def __matmul__(self, other):
-        return ops.matmul.MatMul()(self, self._constant(other))
+        return ops.matmul.MatMul()(*self._same_dtype("matmul", other))
 
     def __rmatmul__(self, other):
-        return ops.matmul.MatMul()(self._constant(other), self)
+        a, b = self._same_dtype("matmul", other)
+        return ops.matmul.MatMul()(b, a)
+
+    def _same_dtype(self, op, other):
+        """As PyTorch: a matrix product of two tensors needs one dtype (constants take self's)."""
+        if isinstance(other, Tensor):
+            if other.dtype != self.dtype:
+                raise TypeError(f"{op}: operands have dtypes {self.dtype} and {other.dtype}; cast one first "
+                                f"(e.g. .float() or .to(dtype))")
+            return self, other
+        return self, self._constant(other, self.dtype)
 
     def __abs__(self):
         return ops.arithmetic.Abs()(self)
@@ -370,13 +402,13 @@ class Tensor:
     # Each method applies one Function from minigrad.ops; minigrad.functional's functions of
     # the same names call these methods (so argument checks live here, once).
     def exp(self):
-        return ops.arithmetic.Exp()(self)
+        return ops.arithmetic.Exp()(self._real())
 
     def log(self):
-        return ops.arithmetic.Log()(self)
+        return ops.arithmetic.Log()(self._real())
 
     def sqrt(self):
-        return ops.arithmetic.Sqrt()(self)
+        return ops.arithmetic.Sqrt()(self._real())
 
     def abs(self):
         return ops.arithmetic.Abs()(self)
@@ -390,34 +422,40 @@ class Tensor:
     clamp = clip
 
     def maximum(self, other):
-        return ops.arithmetic.Maximum()(self, self._constant(other))
+        return ops.arithmetic.Maximum()(*self._promoted(other))
 
     def minimum(self, other):
-        return ops.arithmetic.Minimum()(self, self._constant(other))
+        return ops.arithmetic.Minimum()(*self._promoted(other))
 
     def tanh(self):
-        return ops.activations.Tanh()(self)
+        return ops.activations.Tanh()(self._real())
 
     def sigmoid(self):
-        return ops.activations.Sigmoid()(self)
+        return ops.activations.Sigmoid()(self._real())
 
     def relu(self):
         return ops.activations.ReLU()(self)
 
     def softmax(self, dim=-1):
-        return ops.activations.Softmax(dim)(self)
+        return ops.activations.Softmax(checks.dim("softmax", dim, self.ndim))(self._real())
 
     def log_softmax(self, dim=-1):
-        return ops.activations.LogSoftmax(dim)(self)
+        return ops.activations.LogSoftmax(checks.dim("log_softmax", dim, self.ndim))(self._real())
 
     def sum(self, dim=None, keepdim=False):
         return ops.reductions.Sum(dim, keepdim)(self)
 
     def mean(self, dim=None, keepdim=False):
-        return ops.reductions.Mean(dim, keepdim)(self)
+        return ops.reductions.Mean(dim, keepdim)(self._floating_only("mean"))
 
     def var(self, dim=None, keepdim=False, unbiased=True):
-        return ops.reductions.Var(dim, keepdim, unbiased)(self)
+        return ops.reductions.Var(dim, keepdim, unbiased)(self._floating_only("var"))
+
+    def _floating_only(self, op):
+        """As PyTorch: a mean of integers has no natural dtype, so it is refused."""
+        if self.data.dtype.kind != "f":
+            raise TypeError(f"{op}: input dtype {self.dtype} is not floating point; cast with .float() first")
+        return self
 
     def max(self, dim=None, keepdim=False):
         return ops.reductions.Max(dim, keepdim)(self)
@@ -426,7 +464,7 @@ class Tensor:
         return ops.reductions.Min(dim, keepdim)(self)
 
     def logsumexp(self, dim=None, keepdim=False):
-        return ops.reductions.LogSumExp(dim, keepdim)(self)
+        return ops.reductions.LogSumExp(dim, keepdim)(self._real())
 
     def argmax(self, dim=None, keepdim=False):
         return Tensor(ops.reductions.arg_reduce(self.data, "argmax", dim, keepdim))
@@ -508,14 +546,22 @@ class Tensor:
 
 
 def pow(base, exponent):
-    """``base ** exponent``; a constant scalar exponent uses the simpler ``PowConstant``."""
+    """``base ** exponent``; a constant scalar exponent uses the simpler ``PowConstant``.
+
+    dtype: PyTorch's rules (``minigrad.dtypes``): an integer tensor to an integer power stays an
+    integer tensor, to a float power becomes float32.
+    """
     if isinstance(exponent, Tensor):
-        base = exponent._constant(base) if not isinstance(base, Tensor) else base
+        if not isinstance(base, Tensor):
+            exponent, base = exponent._promoted(base)
+        else:
+            base, exponent = base._promoted(exponent)
         return ops.arithmetic.Pow()(base, exponent)
     base = base if isinstance(base, Tensor) else as_tensor(base)
     if np.ndim(exponent) == 0:
-        return ops.arithmetic.PowConstant(exponent)(base)
-    return ops.arithmetic.Pow()(base, base._constant(exponent))
+        dtype = dtypes.result_dtype([base], [exponent])
+        return ops.arithmetic.PowConstant(exponent)(base.to(dtype=dtype))
+    return ops.arithmetic.Pow()(*base._promoted(exponent))
 
 
 # --------------------------------------------------------------------------- factories

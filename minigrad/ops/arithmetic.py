@@ -79,7 +79,8 @@ class PowConstant(Function):
     """y = x^c for a constant exponent c.   dy/dx = c * x^(c-1).
 
     Separate from ``Pow`` because a constant exponent needs no log(x), so negative
-    bases work (x^2, x^3, 1/x = x^-1).
+    bases work (x^2, x^3, 1/x = x^-1). For c = 0, y = 1 and dy/dx = 0 everywhere (also at
+    x = 0, where c * x^(c-1) would be 0 * inf), as in PyTorch.
     """
 
     def __init__(self, exponent):
@@ -91,11 +92,18 @@ class PowConstant(Function):
         return x ** self.c
 
     def backward(self, gy):
+        if self.c == 0:
+            return gy * 0
         return gy * self.c * self.x ** (self.c - 1)
 
 
 class Pow(Function):
-    """y = a^b with both a tensor.   dy/da = b * a^(b-1),  dy/db = a^b * log(a)  (needs a > 0)."""
+    """y = a^b with both a tensor.   dy/da = b * a^(b-1),  dy/db = a^b * log(a)  (needs a > 0).
+
+    At a zero base, PyTorch's conventions: dy/da = 0 where b = 0 (the limit of b a^(b-1) is not
+    taken: a^0 = 1 is constant), and dy/db = 0 where a = 0 and b >= 0 (0^b is constant 0 for
+    b > 0, and 0 * log 0 is taken as 0).
+    """
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -104,9 +112,21 @@ class Pow(Function):
 
     def backward(self, gy):
         xp = array_module(gy)
-        ga = gy * self.b * self.a ** (self.b - 1) if self.inputs[0].requires_grad else None
-        gb = gy * self.y * xp.log(self.a) if self.inputs[1].requires_grad else None
+        a, b = self.a, self.b
+        ga = gb = None
+        if self.inputs[0].requires_grad:
+            with _quiet(xp):
+                ga = gy * xp.where(b == 0, 0, b * a ** (b - 1))
+        if self.inputs[1].requires_grad:
+            with _quiet(xp):
+                gb = gy * xp.where((a == 0) & (b >= 0), 0, self.y * xp.log(xp.where(a == 0, 1, a)))
         return ga, gb
+
+
+def _quiet(xp):
+    """NumPy warns about 0 ** -1 and log(0) in the branch ``where`` then discards; silence just that."""
+    import contextlib
+    return xp.errstate(divide="ignore", invalid="ignore") if hasattr(xp, "errstate") else contextlib.nullcontext()
 
 
 class Exp(Function):

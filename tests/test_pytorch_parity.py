@@ -1,0 +1,120 @@
+"""PyTorch's rules, so that ported code runs unchanged: dtypes (checked literally, PyTorch or not),
+and a table of ops whose values and gradients are compared with PyTorch itself when it is
+installed (the ``bench`` extra)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+
+# (expression, the dtype PyTorch gives) -- the cases of issue 14, and their neighbours
+DTYPE_CASES = {
+    "int tensor + 0.5": (lambda m: m.tensor(1) + 0.5, "float32"),
+    "int / int": (lambda m: m.tensor([5, 6]) / m.tensor([1, 2]), "float32"),
+    "exp(int)": (lambda m: m.exp(m.tensor(2)), "float32"),
+    "int32 ** 0.5": (lambda m: m.tensor([1, 2], dtype=m.int32) ** 0.5, "float32"),
+    "int ** 2": (lambda m: m.tensor([1, 2]) ** 2, "int64"),
+    "maximum(int, 0-d float)": (lambda m: m.maximum(m.tensor([1, 2, 3]), m.tensor(1.2)), "float32"),
+    "float32 * 2.0": (lambda m: m.ones(3) * 2.0, "float32"),
+    "float32 + 0-d float64": (lambda m: m.ones(3) + m.tensor(1.0, dtype=m.float64), "float32"),
+    "float32 + float64": (lambda m: m.ones(3) + m.ones(3, dtype=m.float64), "float64"),
+    "int32 + int64 0-d": (lambda m: m.ones(3, dtype=m.int32) + m.tensor(2), "int32"),
+    "int + True": (lambda m: m.tensor([1, 2]) + True, "int64"),
+    "2 ** float tensor": (lambda m: 2 ** m.tensor([1.0, 2.0]), "float32"),
+    "sigmoid(int)": (lambda m: m.sigmoid(m.tensor([1, 2])), "float32"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DTYPE_CASES))
+def test_dtype_follows_pytorch(name):
+    fn, expected = DTYPE_CASES[name]
+    assert str(fn(mg).dtype) == expected
+
+
+@pytest.mark.parametrize("name", sorted(DTYPE_CASES))
+def test_dtype_table_is_pytorchs(name):
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    fn, expected = DTYPE_CASES[name]
+    assert str(fn(torch).dtype) == f"torch.{expected}"
+
+
+def test_a_matrix_product_of_two_dtypes_is_refused_as_in_pytorch():
+    with pytest.raises(TypeError, match="matmul: operands have dtypes int64 and float32"):
+        mg.tensor([[1, 2]]) @ mg.ones(2, 1)
+
+
+def test_pow_at_a_zero_base_has_pytorchs_gradients():
+    x = mg.tensor([0.0, 2.0], requires_grad=True)
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    a, b = mg.tensor([0.0, 2.0], requires_grad=True), mg.tensor([0.0, 3.0], requires_grad=True)
+    (a ** b).sum().backward()
+    np.testing.assert_allclose(a.grad.data, [0.0, 12.0])
+    np.testing.assert_allclose(b.grad.data, [0.0, 8 * np.log(2)], rtol=1e-6)
+    e = mg.tensor([1.0, 2.0], requires_grad=True)
+    (0 ** e).sum().backward()
+    np.testing.assert_array_equal(e.grad.data, [0.0, 0.0])
+
+
+def test_zero_dim_reductions_accept_dim_0_and_minus_1():
+    t = mg.tensor(3.0)
+    assert t.sum(0).item() == 3.0 and t.sum(-1).item() == 3.0 and t.logsumexp(-1).item() == 3.0
+    with pytest.raises(IndexError, match=r"sum: dim 1 is out of range for a 0-d tensor \(valid: -1..0\)"):
+        t.sum(1)
+
+
+def test_a_mean_of_integers_is_refused_as_in_pytorch():
+    with pytest.raises(TypeError, match="mean: input dtype int64 is not floating point"):
+        mg.tensor([1, 2]).mean()
+
+
+# ----------------------------------------------------------------------------- ops against PyTorch
+def _ops(m, F_):
+    """name -> (function of the framework module m and its functional F_, input shapes, positive?)"""
+    return {
+        "add_broadcast": (lambda a, b: a + b, [(3, 4), (4,)], False),
+        "mul": (lambda a, b: a * b, [(3, 4), (3, 1)], False),
+        "div": (lambda a, b: a / b, [(3, 4), (3, 4)], True),
+        "pow": (lambda a, b: a ** b, [(3, 4), (3, 4)], True),
+        "exp_log": (lambda a: m.log(m.exp(a) + 1), [(3, 4)], False),
+        "sqrt": (lambda a: m.sqrt(a), [(3, 4)], True),
+        "tanh_sigmoid": (lambda a: m.tanh(a) * m.sigmoid(a), [(3, 4)], False),
+        "softmax": (lambda a: m.softmax(a, 1), [(3, 4)], False),
+        "log_softmax": (lambda a: m.log_softmax(a, 0), [(3, 4)], False),
+        "logsumexp": (lambda a: m.logsumexp(a, 1), [(3, 4)], False),
+        "sum_mean_var": (lambda a: a.sum(0) + a.mean(1, keepdim=True) + a.var(1, keepdim=True), [(3, 4)], False),
+        "max_dim": (lambda a: a.amax(1) if hasattr(a, "amax") else a.max(1), [(3, 4)], False),
+        "matmul_batched": (lambda a, b: a @ b, [(2, 3, 4), (4, 5)], False),
+        "reshape_transpose": (lambda a: a.reshape(4, 3).transpose(0, 1) * 2, [(3, 4)], False),
+        "getitem": (lambda a: a[1:, ::2] * a[[0, 0, 2]][:2, 1:3], [(3, 4)], False),
+        "cat_stack": (lambda a, b: m.cat([a, b], 0).sum() + m.stack([a, b], 1).sum(), [(2, 3), (2, 3)], False),
+        "mse": (lambda a, b: F_.mse_loss(a, b), [(3, 4), (3, 4)], False),
+        "bce_logits": (lambda a, b: F_.binary_cross_entropy_with_logits(a, m.sigmoid(b)), [(3, 4), (3, 4)], False),
+        "conv2d": (lambda a, w: F_.conv2d(a, w, None, 2, 1), [(2, 3, 7, 7), (4, 3, 3, 3)], False),
+        "conv_transpose2d": (lambda a, w: F_.conv_transpose2d(a, w, None, 2, 1), [(2, 3, 4, 4), (3, 2, 3, 3)], False),
+        "max_pool2d": (lambda a: F_.max_pool2d(a, 2), [(2, 3, 6, 6)], False),
+        "avg_pool2d": (lambda a: F_.avg_pool2d(a, 2), [(2, 3, 6, 6)], False),
+        "leaky_relu_elu_softplus": (lambda a: F_.leaky_relu(a, 0.1) + F_.elu(a) + F_.softplus(a), [(3, 4)], False),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_ops(mg, F)))
+def test_op_matches_pytorch_in_value_and_gradient(name):
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    import torch.nn.functional as TF
+    fn_mg, shapes, positive = _ops(mg, F)[name]
+    fn_torch = _ops(torch, TF)[name][0]
+    rng = np.random.default_rng(abs(hash(name)) % 2 ** 32)
+    values = [rng.uniform(0.3, 2.0, s) if positive else rng.uniform(-2.0, 2.0, s) for s in shapes]
+    ours = [mg.tensor(v, requires_grad=True) for v in values]
+    theirs = [torch.tensor(v, requires_grad=True) for v in values]
+    out_mg, out_torch = fn_mg(*ours), fn_torch(*theirs)
+    np.testing.assert_allclose(out_mg.data, out_torch.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = rng.standard_normal(out_mg.shape)
+    out_mg.backward(g)
+    out_torch.backward(torch.tensor(g))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
