@@ -19,6 +19,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,9 @@ def _encode(obj, arrays: dict):
     """Turn ``obj`` into JSON-able data, moving every array into ``arrays``."""
     if isinstance(obj, Tensor) or backend.is_array(obj):
         array = backend.to_numpy(obj.data if isinstance(obj, Tensor) else obj)
+        if array.dtype.kind not in "biufc":                 # load reads no pickles: refuse them here
+            raise TypeError(f"save: cannot store an array of dtype {array.dtype} (shape {array.shape}); only "
+                            f"numeric and bool arrays can be saved without pickle")
         key = f"a{len(arrays)}"
         arrays[key] = array
         kind = "tensor" if isinstance(obj, Tensor) else "array"
@@ -79,14 +83,21 @@ def _decode(data, arrays, path):
 
 
 def save(obj, path) -> None:
-    """Write ``obj`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    """Write ``obj`` to ``path`` atomically (temporary file in the same folder, then rename).
+
+    Everything is checked and encoded before the file is touched. Temporary files of this target
+    left behind by a save that was killed midway are removed once this save has succeeded.
+    """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"save: {path} is a directory; give a file name such as {path / 'checkpoint.npz'}")
     arrays: dict = {}
     meta = {"format": FORMAT, "content": _encode(obj, arrays)}
     buffer = io.BytesIO()
     np.savez(buffer, __meta__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    # the temporary name carries this process's id, so a later save can tell a dead writer's leftovers
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(buffer.getvalue())
@@ -96,6 +107,31 @@ def save(obj, path) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+    _remove_stale_temporaries(path)
+
+
+def _remove_stale_temporaries(path: Path):
+    """Delete ``<name>.<pid>.*.tmp`` files of this target whose writing process no longer runs
+    (a save killed midway); a save still running in another process is left alone."""
+    escaped = "".join(f"[{c}]" if c in "*?[" else c for c in path.name)
+    for stale in path.parent.glob(f"{escaped}.*.tmp"):
+        pid = stale.name[len(path.name) + 1:].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and _process_alive(int(pid)):
+            continue
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:                   # exists, owned by someone else
+        return True
+    return True
 
 
 def load(path):
@@ -113,6 +149,7 @@ def load(path):
             return _decode(meta["content"], arrays, path)
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, json.JSONDecodeError) as err:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, json.JSONDecodeError,
+            NotImplementedError, zlib.error, UnicodeDecodeError) as err:   # a damaged zip header or stream
         raise CheckpointError(f"{path}: cannot read checkpoint ({type(err).__name__}: {err}); "
                               f"the file is truncated or corrupt") from None

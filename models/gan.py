@@ -26,6 +26,7 @@ below is a binary cross-entropy with logits, computed stably.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 
 import numpy as np
@@ -158,6 +159,7 @@ class GANTrainer:
         self.opt_D = _make_optimizer(self.D.parameters(), optimizer, lr, momentum, betas)
         self.rng = mg.Generator(seed)
         self.history = defaultdict(list)
+        self.iteration = 0              # iterations run so far (train continues from here)
 
     def noise(self, m: int):
         return mg.randn(m, self.G.latent_dim, generator=self.rng, device=self.device)
@@ -192,26 +194,67 @@ class GANTrainer:
         self.opt_G.step()
         return loss.item()
 
-    def train(self, data, iterations: int, progress_bar: bool = True, callback=None, callback_every: int = 0):
-        """Run ``iterations`` of the algorithm on ``data`` (an array of real samples). Returns the history.
+    def state_dict(self) -> dict:
+        """Everything a resumed run needs to continue exactly: both networks, both optimizers, the
+        trainer's generator (minibatches and noise), every generator inside G and D (dropout),
+        the global default generator, the history and the iteration count."""
+        from models.training import random_generators
+        rngs = {**{f"G.{k}": v for k, v in random_generators(self.G).items()},
+                **{f"D.{k}": v for k, v in random_generators(self.D).items()}}
+        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_G": self.opt_G.state_dict(),
+                "opt_D": self.opt_D.state_dict(), "rng": self.rng.get_state(), "iteration": self.iteration,
+                "history": {k: list(v) for k, v in self.history.items()},
+                "random_generators": {k: g.get_state() for k, g in rngs.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        from models.training import random_generators
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        self.rng.set_state(state["rng"])
+        for prefix, net in (("G", self.G), ("D", self.D)):
+            for name, g in random_generators(net).items():
+                if f"{prefix}.{name}" in state["random_generators"]:
+                    g.set_state(state["random_generators"][f"{prefix}.{name}"])
+        self.history = defaultdict(list, {k: list(v) for k, v in state["history"].items()})
+        self.iteration = int(state["iteration"])
+
+    def train(self, data, iterations: int, progress_bar: bool = True, callback=None, callback_every: int = 0,
+              checkpoint=None, resume: bool = False, checkpoint_every: int = 500):
+        """Run the algorithm on ``data`` (an array of real samples) until ``iterations`` in total.
+        Returns the history.
 
         history: per iteration d_loss (mean of the k steps), g_loss, d_real = mean D(x), d_fake = mean D(G(z)).
+        checkpoint: a file written every ``checkpoint_every`` iterations and at the end, as ``fit``
+        does; with ``resume=True`` an existing one is loaded first, and the run continues bit for
+        bit as if it had never stopped.
         """
+        if not isinstance(iterations, int) or iterations < 0:
+            raise ValueError(f"GANTrainer.train: iterations must be an integer >= 0, got {iterations!r}")
+        if checkpoint is not None and checkpoint_every < 1:
+            raise ValueError(f"GANTrainer.train: checkpoint_every must be >= 1, got {checkpoint_every}")
         data = np.asarray(data, dtype=np.float32)
+        if resume and checkpoint is not None and os.path.exists(checkpoint):
+            self.load_state_dict(mg.load(checkpoint))
         self.G.train()
         self.D.train()
-        bar = tqdm(range(iterations), desc=f"GAN (k = {self.k})", unit="it", disable=not progress_bar,
-                   mininterval=0.5, dynamic_ncols=True)
+        bar = tqdm(range(self.iteration, iterations), desc=f"GAN (k = {self.k})", unit="it",
+                   disable=not progress_bar, mininterval=0.5, dynamic_ncols=True,
+                   initial=self.iteration, total=iterations)
         for it in bar:
             steps = [self.discriminator_step(data) for _ in range(self.k)]
             d_loss, d_real, d_fake = (float(np.mean(v)) for v in zip(*steps))
             g_loss = self.generator_step()
             for key, value in (("d_loss", d_loss), ("g_loss", g_loss), ("d_real", d_real), ("d_fake", d_fake)):
                 self.history[key].append(value)
+            self.iteration = it + 1
             bar.set_postfix({"D loss": f"{d_loss:.3f}", "G loss": f"{g_loss:.3f}", "D(x)": f"{d_real:.2f}",
                              "D(G(z))": f"{d_fake:.2f}"}, refresh=False)
             if callback is not None and callback_every and (it + 1) % callback_every == 0:
                 callback(it + 1, self)
+            if checkpoint is not None and ((it + 1) % checkpoint_every == 0 or it + 1 == iterations):
+                mg.save(self.state_dict(), checkpoint)
         return dict(self.history)
 
     def sample(self, n: int, generator=None):

@@ -52,6 +52,19 @@ def evaluate(model, data, batch_size: int = 512, device=None) -> dict:
     return {k: v / count for k, v in totals.items()}
 
 
+def random_generators(model) -> dict:
+    """Every random generator a training run of ``model`` draws from, by name: the global default
+    one (dropout without its own generator draws from it) and each ``minigrad.Generator`` held by
+    one of the model's modules (dropout masks, the VAE's noise, a denoising AE's corruption).
+    Their states go into fit's checkpoint, so that a resumed run draws the same numbers."""
+    found = {"default": mg.random.default_generator}
+    for name, module in model.named_modules():
+        for attribute, value in vars(module).items():
+            if isinstance(value, mg.Generator):
+                found[f"{name}.{attribute}" if name else attribute] = value
+    return found
+
+
 def fit(model, train, *, epochs: int, optimizer, batch_size: int = 128, validation=None, device=None,
         seed: int = 0, scheduler=None, checkpoint=None, resume: bool = False, progress_bar: bool = True,
         log=print) -> list:
@@ -66,6 +79,9 @@ def fit(model, train, *, epochs: int, optimizer, batch_size: int = 128, validati
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         generator.set_state(state["generator"])
+        for name, rng in random_generators(model).items():
+            if name in state.get("random_generators", {}):
+                rng.set_state(state["random_generators"][name])
         if scheduler is not None and "scheduler" in state:
             scheduler.load_state_dict(state["scheduler"])
         history, start = list(state["history"]), int(state["epoch"])
@@ -95,7 +111,8 @@ def fit(model, train, *, epochs: int, optimizer, batch_size: int = 128, validati
         history.append(record)
         if checkpoint is not None:
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                     "generator": generator.get_state(), "history": history, "epoch": epoch + 1}
+                     "generator": generator.get_state(), "history": history, "epoch": epoch + 1,
+                     "random_generators": {name: rng.get_state() for name, rng in random_generators(model).items()}}
             if scheduler is not None:
                 state["scheduler"] = scheduler.state_dict()
             mg.save(state, checkpoint)

@@ -156,3 +156,17 @@ def test_corruptions_are_seeded_and_do_not_touch_the_input():
     np.testing.assert_array_equal(x, original)
     with pytest.raises(ValueError, match="does not fit"):
         data.occlusion_mask((2, 8, 8), 9)
+
+
+def test_a_zeroed_block_inside_a_gzip_is_a_dataset_file_error(tmp_path):
+    import gzip
+
+    images = np.random.default_rng(0).integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    header = bytes([0, 0, 8, 3]) + b"".join(n.to_bytes(4, "big") for n in images.shape)
+    path = tmp_path / "images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress(header + images.tobytes()))
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2: len(raw) // 2 + 512] = bytes(512)          # a zeroed block in the deflate stream
+    path.write_bytes(bytes(raw))
+    with pytest.raises(data.DatasetFileError, match="images-idx3-ubyte.gz: not a valid gzip file"):
+        data.read_idx(path)

@@ -250,3 +250,63 @@ def test_every_model_trains_in_float32(digits):
         for p in list(G.parameters()) + list(D.parameters()):
             assert p.dtype == np.float32 and p.grad.dtype == np.float32
         assert trainer.sample(2).dtype == np.float32
+
+
+@pytest.mark.parametrize("kind", ["mlp_dropout", "cnn_dropout", "vae", "denoising_ae"])
+def test_resume_is_bit_exact_for_models_that_draw_random_numbers(kind, digits, tmp_path):
+    """2 epochs, stop, resume for 2 more == 4 epochs in one go, bit for bit: every generator the
+    run draws from (dropout masks, the VAE's noise, corruption, shuffling, the global default)
+    is in fit's checkpoint."""
+    xtr, ytr, _, _ = digits
+    data = (xtr[:200], ytr[:200]) if "dropout" in kind else (xtr[:200],)
+
+    def build():
+        mg.manual_seed(0)                        # the global default generator, as a fresh process has it
+        if kind == "mlp_dropout":
+            return models.MLPClassifier(64, (32,), 10, dropout=0.3, generator=mg.Generator(0))
+        if kind == "cnn_dropout":
+            return models.CNNClassifier(8, 1, (4, 8), 16, dropout=0.3, generator=mg.Generator(0))
+        if kind == "vae":
+            return models.VAE((1, 8, 8), (16,), 4, seed=0)
+        return models.AutoEncoder((1, 8, 8), (16,), 4, corruption=lambda x, g: mg.data.corruption.gaussian_noise(x, 0.3, generator=g),
+                                  seed=0)
+
+    def run(epochs, resume):
+        model = build()
+        history = models.fit(model, data, epochs=epochs, optimizer=optim.Adam(model.parameters(), 1e-2),
+                             batch_size=50, checkpoint=tmp_path / "ckpt.npz", resume=resume, progress_bar=False,
+                             log=lambda m: None)
+        return model, history
+
+    straight, _ = run(4, resume=False)
+    (tmp_path / "ckpt.npz").unlink()
+    run(2, resume=False)
+    resumed, history = run(4, resume=True)
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4]
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+
+
+def test_gan_trainer_resumes_bit_exactly_with_dropout(digits, tmp_path):
+    """GANTrainer has fit's checkpoint/resume interface: 6 iterations, stop, resume to 12 ==
+    12 in one go, bit for bit, with dropout in D (its generator is in the checkpoint)."""
+    xtr = digits[0][:200] * 2 - 1
+
+    def trainer():
+        mg.manual_seed(0)
+        g = mg.Generator(0)
+        G = models.MLPGenerator(4, (16,), (1, 8, 8), generator=g)
+        D = models.MLPDiscriminator((1, 8, 8), (16,), dropout=0.3, generator=g)
+        return models.GANTrainer(G, D, k=2, batch_size=16, seed=0)
+
+    straight = trainer()
+    straight.train(xtr, 12, progress_bar=False)
+    first = trainer()
+    first.train(xtr, 6, progress_bar=False, checkpoint=tmp_path / "gan.npz", checkpoint_every=3)
+    resumed = trainer()
+    history = resumed.train(xtr, 12, progress_bar=False, checkpoint=tmp_path / "gan.npz", resume=True)
+    assert len(history["g_loss"]) == 12 and resumed.iteration == 12
+    assert history["g_loss"] == straight.history["g_loss"]
+    for net in ("G", "D"):
+        for (name, a), b in zip(getattr(straight, net).state_dict().items(), getattr(resumed, net).state_dict().values()):
+            np.testing.assert_array_equal(a.data, b.data, err_msg=f"{net}.{name}")

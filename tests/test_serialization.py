@@ -105,3 +105,53 @@ def test_resumed_training_continues_bit_for_bit(tmp_path):
     _train(model3, opt3, loader3, 4 - ckpt["epoch"])
     for (name, a), b in zip(model.state_dict().items(), model3.state_dict().values()):
         np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+
+
+# ------------------------------------------------------------------ every failure is a clear error, nothing is lost
+def test_a_damaged_zip_header_is_a_checkpoint_error(tmp_path):
+    path = tmp_path / "ck.npz"
+    mg.save({"w": mg.randn(50, 50)}, path)
+    raw = bytearray(path.read_bytes())
+    entry = raw.index(b"PK\x01\x02")              # the first central-directory record
+    raw[entry + 10:entry + 12] = b"\x63\x00"     # its compression method: one zipfile does not support
+    path.write_bytes(bytes(raw))
+    with pytest.raises(mg.CheckpointError, match="ck.npz"):
+        mg.load(path)
+
+
+def test_save_refuses_what_load_would_refuse_and_changes_nothing(tmp_path):
+    path = tmp_path / "ck.npz"
+    mg.save({"epoch": 1}, path)
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match="save: cannot store an array of dtype object"):
+        mg.save({"bad": np.array([{"a": 1}], dtype=object)}, path)
+    assert path.read_bytes() == before and list(tmp_path.iterdir()) == [path]
+    with pytest.raises(IsADirectoryError, match="save: .* is a directory"):
+        mg.save({"epoch": 2}, tmp_path)
+
+
+def test_a_killed_save_leaves_nothing_once_the_next_save_finishes(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "ck.npz"
+    mg.save({"w": mg.zeros(3)}, path)
+    # a writer killed midway: its temporary file stays behind, the checkpoint is untouched
+    script = textwrap.dedent(f"""
+        import os, sys, numpy as np, minigrad as mg
+        import minigrad.serialization as s
+        real_fsync = os.fsync
+        def die(fd):
+            os._exit(9)
+        s.os.fsync = die
+        mg.save({{"w": mg.ones(1000)}}, {str(path)!r})
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert result.returncode == 9
+    leftovers = list(tmp_path.glob("ck.npz.*.tmp"))
+    assert len(leftovers) == 1
+    np.testing.assert_array_equal(mg.load(path)["w"].data, np.zeros(3))
+    mg.save({"w": mg.full((3,), 2.0)}, path)
+    assert list(tmp_path.iterdir()) == [path]
+    np.testing.assert_array_equal(mg.load(path)["w"].data, [2.0, 2.0, 2.0])

@@ -23,6 +23,7 @@ import os
 import shutil
 import tempfile
 import urllib.request
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -141,8 +142,9 @@ def read_idx(path: Path, expected_md5: str | None = None) -> np.ndarray:
     try:
         with gzip.open(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as err:
-        raise DatasetFileError(f"{path}: not a valid gzip file ({err})") from None
+    except (OSError, EOFError, zlib.error) as err:       # a damaged block inside the stream, too
+        raise DatasetFileError(f"{path}: not a valid gzip file ({type(err).__name__}: {err}); "
+                               f"delete it and download it again") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise DatasetFileError(f"{path}: not an IDX file of unsigned bytes (header {raw[:4].hex()})")
     ndim = raw[3]
