@@ -23,7 +23,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from metrics._arrays import raw, same_length, vector
-from minigrad import backend
+from minigrad import backend, checks
 
 
 class KMeansResult(NamedTuple):
@@ -61,6 +61,10 @@ def kmeans(x, k: int, n_init: int = 4, max_iter: int = 100, tol: float = 1e-6, s
     x = raw(x)
     xp = backend.array_module(x)
     x = x.reshape(len(x), -1).astype(xp.float64)
+    if not checks.is_integer(k):
+        raise TypeError(f"kmeans: k must be an integer, got {k!r}")
+    if not bool(xp.isfinite(x).all()):
+        raise ValueError(f"kmeans: the data (shape {x.shape}) contains NaN or infinite values")
     if not 1 <= k <= len(x):
         raise ValueError(f"kmeans: k must be in [1, {len(x)}] for {len(x)} points, got {k}")
     rng = np.random.default_rng(seed)

@@ -16,6 +16,7 @@ import numpy as np
 
 from metrics._arrays import host, same_length, vector
 from metrics.binary import safe_ratio
+from minigrad import checks
 
 AVERAGES = (None, "macro", "micro", "weighted")
 
@@ -46,8 +47,14 @@ def confusion_matrix(y_true, y_pred, labels=None) -> np.ndarray:
 
 def accuracy(y_true, y_pred) -> float:
     """The fraction of samples predicted correctly (binary or multi-class)."""
-    t, p = vector(y_true, "y_true", "accuracy"), vector(y_pred, "y_pred", "accuracy")
+    raw_pred = host(y_pred)
+    if raw_pred.ndim == 2 and min(raw_pred.shape) > 1:
+        raise ValueError(f"accuracy: y_pred has shape {raw_pred.shape}, scores or probabilities per class; pass "
+                         f"the predicted labels (e.g. probs.argmax(1)), or use top_k_accuracy(y_true, scores, 1)")
+    t, p = vector(y_true, "y_true", "accuracy"), vector(raw_pred, "y_pred", "accuracy")
     same_length("accuracy", y_true=t, y_pred=p)
+    if p.dtype.kind == "f" and not np.array_equal(p, np.round(p)):
+        raise ValueError("accuracy: y_pred holds non-integer values (probabilities?); pass predicted labels")
     return float((t == p).mean())
 
 
@@ -111,8 +118,7 @@ def top_k_accuracy(y_true, scores, k: int = 5, labels=None) -> float:
     t = vector(y_true, "y_true", "top_k_accuracy")
     if s.ndim != 2 or len(s) != len(t):
         raise ValueError(f"top_k_accuracy: scores must be (n, K) with n = {len(t)}, got {s.shape}")
-    if not 1 <= k:
-        raise ValueError(f"top_k_accuracy: k must be >= 1, got {k}")
+    checks.positive_int("top_k_accuracy", "k", k)
     labels = np.arange(s.shape[1]) if labels is None else np.asarray(labels)
     column = {label: j for j, label in enumerate(labels.tolist())}
     if not set(t.tolist()) <= set(column):

@@ -6,7 +6,7 @@ Names and argument orders follow PyTorch (``dim``, ``keepdim``).
 
 from __future__ import annotations
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.ops import activations as _act
 from minigrad.ops import arithmetic as _ar
 from minigrad.ops import matmul as _mm
@@ -203,7 +203,9 @@ def cat(tensors, dim=0):
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
-    return _sh.Concatenate(dim)(*tensors)
+    if tensors[0].ndim == 0:
+        raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    return _sh.Concatenate(checks.dim("cat", dim, tensors[0].ndim))(*tensors)
 
 
 concatenate = cat
@@ -213,7 +215,7 @@ def stack(tensors, dim=0):
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: expected a non-empty list of tensors")
-    return _sh.Stack(dim)(*tensors)
+    return _sh.Stack(checks.dim("stack", dim, tensors[0].ndim, extra=1))(*tensors)
 
 
 def split(x, split_size_or_sections, dim=0):

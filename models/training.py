@@ -18,6 +18,7 @@ from collections import defaultdict
 import numpy as np
 
 import minigrad as mg
+from minigrad import checks
 from minigrad.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 from models.inference import model_device
@@ -69,6 +70,8 @@ def fit(model, train, *, epochs: int, optimizer, batch_size: int = 128, validati
         seed: int = 0, scheduler=None, checkpoint=None, resume: bool = False, progress_bar: bool = True,
         log=print) -> list:
     """Train ``model`` on ``train`` (a Dataset or a tuple of arrays); returns the history (one dict per epoch)."""
+    checks.positive_int("fit", "epochs", epochs)
+    checks.positive_int("fit", "batch_size", batch_size)
     train = _as_dataset(train)
     generator = mg.Generator(seed)
     device = device or model_device(model)           # batches go where the model lives

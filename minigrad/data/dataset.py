@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from minigrad import checks
+
 from minigrad import backend
 from minigrad.random import _generator
 from minigrad.tensor import Tensor
@@ -64,8 +66,7 @@ class DataLoader:
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
                  generator=None, device=None):
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        checks.positive_int("DataLoader", "batch_size", batch_size)
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         self.generator, self.device = generator, device

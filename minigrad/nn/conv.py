@@ -13,6 +13,7 @@ import numpy as np
 from minigrad.nn import functional as F
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
+from minigrad import checks
 from minigrad.nn.functional import _pair
 
 
@@ -22,9 +23,11 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  bias: bool = True, generator=None):
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding, self.dilation = _pair(padding), _pair(dilation)
+        op = "Conv2d"
+        self.in_channels = checks.positive_int(op, "in_channels", in_channels)
+        self.out_channels = checks.positive_int(op, "out_channels", out_channels)
+        self.kernel_size, self.stride = _pair(kernel_size, op, "kernel_size"), _pair(stride, op, "stride")
+        self.padding, self.dilation = _pair(padding, op, "padding", 0), _pair(dilation, op, "dilation")
         self.weight = Parameter(np.empty((out_channels, in_channels) + self.kernel_size, dtype=np.float32))
         self.bias = Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None
         init.default_layer_init_(self.weight, self.bias, generator)
@@ -46,10 +49,12 @@ class ConvTranspose2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  output_padding=0, dilation=1, bias: bool = True, generator=None):
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
-        self.padding, self.dilation = _pair(padding), _pair(dilation)
-        self.output_padding = _pair(output_padding)
+        op = "ConvTranspose2d"
+        self.in_channels = checks.positive_int(op, "in_channels", in_channels)
+        self.out_channels = checks.positive_int(op, "out_channels", out_channels)
+        self.kernel_size, self.stride = _pair(kernel_size, op, "kernel_size"), _pair(stride, op, "stride")
+        self.padding, self.dilation = _pair(padding, op, "padding", 0), _pair(dilation, op, "dilation")
+        self.output_padding = _pair(output_padding, op, "output_padding", 0)
         self.weight = Parameter(np.empty((in_channels, out_channels) + self.kernel_size, dtype=np.float32))
         self.bias = Parameter(np.empty(out_channels, dtype=np.float32)) if bias else None
         # PyTorch computes fan_in from weight.size(1) = out_channels here, and so do we.
@@ -70,9 +75,10 @@ class ConvTranspose2d(Module):
 class MaxPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = self.kernel_size if stride is None else _pair(stride)
-        self.padding = _pair(padding)
+        op = type(self).__name__
+        self.kernel_size = _pair(kernel_size, op, "kernel_size")
+        self.stride = self.kernel_size if stride is None else _pair(stride, op, "stride")
+        self.padding = _pair(padding, op, "padding", 0)
 
     def forward(self, x):
         return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
@@ -93,7 +99,7 @@ class Upsample(Module):
         super().__init__()
         if mode != "nearest":
             raise ValueError(f"Upsample: only mode='nearest' is implemented, got {mode!r}")
-        self.scale_factor = _pair(scale_factor)
+        self.scale_factor = _pair(scale_factor, "Upsample", "scale_factor")
 
     def forward(self, x):
         return F.upsample_nearest(x, self.scale_factor)

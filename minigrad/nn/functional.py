@@ -10,41 +10,57 @@ from __future__ import annotations
 from minigrad.functional import (  # noqa: F401
     elu, leaky_relu, linear, log_softmax, relu, sigmoid, softmax, softplus, tanh,
 )
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.ops import conv as _conv
 from minigrad.ops import noise as _noise
 from minigrad.random import _generator
 from minigrad.tensor import Tensor, as_tensor
 
 
-def _pair(value):
-    """3 -> (3, 3); (3, 2) stays."""
-    if isinstance(value, int):
-        return (value, value)
-    value = tuple(value)
-    if len(value) != 2:
-        raise ValueError(f"expected an int or a pair, got {value}")
-    return value
+def _pair(value, op="conv2d", name="size", minimum=1):
+    """3 -> (3, 3); (3, 2) stays; each an integer >= minimum (kernel sizes, strides and dilations
+    are >= 1, paddings >= 0)."""
+    pair = (value, value) if checks.is_integer(value) else tuple(value) if isinstance(value, (tuple, list)) else None
+    if pair is None or len(pair) != 2:
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return tuple(checks.positive_int(op, name, v, minimum) for v in pair)
+
+
+def _floating_input(op, x):
+    x = as_tensor(x)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: input dtype {x.dtype} is not floating point; convert images with .float() "
+                        f"(and scale them to [0, 1]) first")
+    return x
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
+    input = _floating_input("conv2d", input)
     args = (input, weight) if bias is None else (input, weight, bias)
-    return _conv.Conv2d(_pair(stride), _pair(padding), _pair(dilation))(*args)
+    return _conv.Conv2d(_pair(stride, "conv2d", "stride"), _pair(padding, "conv2d", "padding", 0),
+                        _pair(dilation, "conv2d", "dilation"))(*args)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
+    input = _floating_input("conv_transpose2d", input)
     args = (input, weight) if bias is None else (input, weight, bias)
-    return _conv.ConvTranspose2d(_pair(stride), _pair(padding), _pair(output_padding), _pair(dilation))(*args)
+    op = "conv_transpose2d"
+    return _conv.ConvTranspose2d(_pair(stride, op, "stride"), _pair(padding, op, "padding", 0),
+                                 _pair(output_padding, op, "output_padding", 0), _pair(dilation, op, "dilation"))(*args)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0):
-    kernel = _pair(kernel_size)
-    return _conv.MaxPool2d(kernel, kernel if stride is None else _pair(stride), _pair(padding))(as_tensor(input))
+    kernel = _pair(kernel_size, "max_pool2d", "kernel_size")
+    stride = kernel if stride is None else _pair(stride, "max_pool2d", "stride")
+    return _conv.MaxPool2d(kernel, stride, _pair(padding, "max_pool2d", "padding", 0))(
+        _floating_input("max_pool2d", input))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0):
-    kernel = _pair(kernel_size)
-    return _conv.AvgPool2d(kernel, kernel if stride is None else _pair(stride), _pair(padding))(as_tensor(input))
+    kernel = _pair(kernel_size, "avg_pool2d", "kernel_size")
+    stride = kernel if stride is None else _pair(stride, "avg_pool2d", "stride")
+    return _conv.AvgPool2d(kernel, stride, _pair(padding, "avg_pool2d", "padding", 0))(
+        _floating_input("avg_pool2d", input))
 
 
 def upsample_nearest(input, scale_factor=2):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import checks
+
 from minigrad import functional as MF
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
@@ -15,7 +17,8 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, generator=None):
         super().__init__()
-        self.in_features, self.out_features = in_features, out_features
+        self.in_features = checks.positive_int("Linear", "in_features", in_features)
+        self.out_features = checks.positive_int("Linear", "out_features", out_features)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
         self.bias = Parameter(np.empty(out_features, dtype=np.float32)) if bias else None
         init.default_layer_init_(self.weight, self.bias, generator)

@@ -35,10 +35,28 @@ def _target(input, target):
     return target if isinstance(target, Tensor) else input._constant(target)
 
 
+def _check_not_empty(op, input):
+    """A loss over no samples is meaningless (its mean would be NaN): refuse it."""
+    if input.data.size == 0:
+        raise ValueError(f"{op}: the input is empty (shape {input.shape}); a loss needs at least one sample")
+
+
+def _check_probability_targets(op, target):
+    xp = backend.array_module(target.data)
+    t = target.data
+    if t.size and not bool(xp.all((t >= 0) & (t <= 1))):      # NaN fails both comparisons, so it is caught
+        raise ValueError(f"{op}: target values must be probabilities in [0, 1], got values in "
+                         f"[{float(xp.nanmin(t)):.4g}, {float(xp.nanmax(t)):.4g}]"
+                         + (" and NaN" if bool(xp.isnan(t).any()) else ""))
+
+
 def _pointwise_loss(op, function, input, target, weight, reduction):
     """Check shapes, apply the per-element loss ``function``, weight it, reduce it."""
     target = _target(input, target)
     _check_same_shape(op, input, target)
+    _check_not_empty(op, input)
+    if op.startswith("binary_cross_entropy"):
+        _check_probability_targets(op, target)
     loss = function()(input, target)
     if weight is not None:
         loss = loss * weight
@@ -49,6 +67,7 @@ def mse_loss(input, target, reduction: str = "mean"):
     """l = (x - y)^2.   dl/dx = 2 (x - y)."""
     target = _target(input, target)
     _check_same_shape("mse_loss", input, target)
+    _check_not_empty("mse_loss", input)
     diff = input - target
     return _reduce(diff * diff, reduction, "mse_loss")
 
@@ -57,6 +76,7 @@ def l1_loss(input, target, reduction: str = "mean"):
     """l = |x - y|.   dl/dx = sign(x - y) (0 where x == y)."""
     target = _target(input, target)
     _check_same_shape("l1_loss", input, target)
+    _check_not_empty("l1_loss", input)
     return _reduce(MF.abs(input - target), reduction, "l1_loss")
 
 
@@ -90,6 +110,7 @@ def cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """
     xp = backend.array_module(input.data)
     t = _class_targets("cross_entropy", target, xp)
+    _check_not_empty("cross_entropy", input)
     if input.ndim > 2:             # (N, C, d1, ...) -> (N * d1 * ..., C)
         c = input.shape[1]
         moved = input.permute(0, *range(2, input.ndim), 1)
@@ -112,6 +133,10 @@ def nll_loss(input, target, weight=None, reduction: str = "mean"):
     t = _class_targets("nll_loss", target, xp)
     if input.ndim != 2 or t.shape != input.shape[:1]:
         raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {input.shape} and {t.shape}")
+    _check_not_empty("nll_loss", input)
+    if t.size and (int(t.min()) < 0 or int(t.max()) >= input.shape[1]):
+        raise IndexError(f"nll_loss: target values must be class indices in [0, {input.shape[1] - 1}], got "
+                         f"[{int(t.min())}, {int(t.max())}]")
     picked = input[xp.arange(input.shape[0]), t]
     if weight is None:
         return _reduce(-picked, reduction, "nll_loss")

@@ -42,9 +42,11 @@ class BinaryCrossEntropy(Function):
     """
 
     def forward(self, p, y):
-        if p.size and (float(p.min()) < 0 or float(p.max()) > 1):
+        xp = array_module(p)
+        if p.size and not bool(xp.all((p >= 0) & (p <= 1))):      # NaN fails both comparisons
             raise ValueError(f"binary_cross_entropy: input must be probabilities in [0, 1], got values in "
-                             f"[{float(p.min()):.4g}, {float(p.max()):.4g}]; use "
+                             f"[{float(xp.nanmin(p)):.4g}, {float(xp.nanmax(p)):.4g}]"
+                             f"{' and NaN' if bool(xp.isnan(p).any()) else ''}; use "
                              f"binary_cross_entropy_with_logits for logits")
         self.log_p, self.log_1mp = _clamped_log(p), _clamped_log(1 - p)
         self.p, self.y = p, y

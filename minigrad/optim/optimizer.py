@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.tensor import Tensor
 
 
@@ -36,7 +36,22 @@ class Optimizer:
                 seen.add(id(p))
             for key, value in defaults.items():
                 group.setdefault(key, value)
+            self._check_hyperparameters(group)
             self.param_groups.append(group)
+
+    def _check_hyperparameters(self, group):
+        """Finite, in range, checked before the optimizer exists (a NaN learning rate is refused)."""
+        op = type(self).__name__
+        for key in ("lr", "momentum", "dampening", "weight_decay", "eps", "alpha"):
+            if key in group:
+                checks.finite_number(op, key, group[key], minimum=0)
+        if "betas" in group:
+            betas = group["betas"]
+            if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+                raise TypeError(f"{op}: betas must be a pair (beta1, beta2), got {betas!r}")
+            for name, b in zip(("beta1", "beta2"), betas):
+                if checks.finite_number(op, name, b, minimum=0) >= 1:
+                    raise ValueError(f"{op}: {name} must be < 1, got {b}")
 
     def _params_with_grad(self):
         for group in self.param_groups:
@@ -82,6 +97,10 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        missing = [k for k in ("param_groups", "state") if not isinstance(state_dict, dict) or k not in state_dict]
+        if missing:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: not an optimizer state_dict (missing "
+                             f"{', '.join(repr(k) for k in missing)}); pass what optimizer.state_dict() returned")
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups) or any(
                 len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):

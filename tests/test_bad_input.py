@@ -1,0 +1,161 @@
+"""Wrong calls a student makes, and the error each must get: the right exception type, a message
+that names the function called and the offending argument or value -- and no state changed.
+
+One row per wrong call: (what is called, exception type, words the message must contain).
+Hypothesis adds generated wrong dims for the shape functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import metrics
+import minigrad as mg
+import models
+from minigrad import nn, optim
+import minigrad.nn.functional as F
+
+x23 = mg.randn(2, 3)
+img = mg.randn(1, 1, 6, 6)
+logp = mg.log_softmax(mg.randn(4, 3), 1)
+
+
+def _adam():
+    return optim.Adam([mg.zeros(2, requires_grad=True)])
+
+
+BAD_CALLS = {
+    # shapes and dims
+    "unsqueeze dim 10": (lambda: x23.unsqueeze(10), IndexError, ["unsqueeze", "dim 10", "-3..2"]),
+    "transpose dim 5": (lambda: mg.transpose(x23, 0, 5), IndexError, ["transpose", "dim 5"]),
+    "reshape -2": (lambda: x23.reshape(-2, 3), ValueError, ["reshape", "-2"]),
+    "reshape two -1": (lambda: x23.reshape(-1, -1), ValueError, ["reshape", "only one"]),
+    "squeeze dim 50": (lambda: mg.zeros(1, 2, 1, 3).squeeze(50), IndexError, ["squeeze", "dim 50"]),
+    "unsqueeze 0-d dim 5": (lambda: mg.tensor(1.0).unsqueeze(5), IndexError, ["unsqueeze", "dim 5"]),
+    "cat dim 5": (lambda: mg.cat([x23, x23], dim=5), IndexError, ["cat", "dim 5"]),
+    "cat empty": (lambda: mg.cat([]), ValueError, ["cat", "non-empty"]),
+    "stack dim 4": (lambda: mg.stack([x23, x23], dim=4), IndexError, ["stack", "dim 4"]),
+    "sum dim 2": (lambda: x23.sum(2), IndexError, ["sum", "dim 2"]),
+    "permute not a permutation": (lambda: x23.permute(0, 0), ValueError, ["permute", "not a permutation"]),
+    "split size 0": (lambda: x23.split(0), ValueError, ["split", "split_size"]),
+    "flatten start after end": (lambda: mg.zeros(2, 3, 4).flatten(2, 1), ValueError, ["flatten", "start_dim"]),
+    "matmul inner dims": (lambda: mg.randn(3, 4) @ mg.randn(5, 2), ValueError, ["matmul", "(3, 4)", "(5, 2)"]),
+    "matmul two dtypes": (lambda: mg.randn(2, 2) @ mg.randn(2, 2, dtype=mg.float64), TypeError, ["matmul", "float64"]),
+    # dtypes
+    "requires_grad on ints": (lambda: mg.tensor([1, 2], requires_grad=True), TypeError, ["only floating-point"]),
+    "mean of ints": (lambda: mg.tensor([1, 2]).mean(), TypeError, ["mean", "int64"]),
+    "conv on uint8": (lambda: F.conv2d(mg.tensor(np.zeros((1, 1, 4, 4), np.uint8)), mg.randn(1, 1, 3, 3)),
+                      TypeError, ["conv2d", "uint8"]),
+    "max_pool on ints": (lambda: F.max_pool2d(mg.zeros(1, 1, 4, 4, dtype=mg.int64), 2, padding=1), TypeError,
+                         ["max_pool2d", "int64"]),
+    # layer and op arguments
+    "conv stride 0": (lambda: F.conv2d(img, mg.randn(1, 1, 3, 3), stride=0), ValueError, ["conv2d", "stride", "0"]),
+    "conv padding -1": (lambda: F.conv2d(img, mg.randn(1, 1, 3, 3), padding=-1), ValueError, ["conv2d", "padding"]),
+    "conv stride 1.5": (lambda: F.conv2d(img, mg.randn(1, 1, 3, 3), stride=1.5), TypeError, ["conv2d", "stride"]),
+    "MaxPool2d(0)": (lambda: nn.MaxPool2d(0), ValueError, ["MaxPool2d", "kernel_size"]),
+    "Conv2d out_channels 0": (lambda: nn.Conv2d(1, 0, 3), ValueError, ["Conv2d", "out_channels"]),
+    "Linear(3, -1)": (lambda: nn.Linear(3, -1), ValueError, ["Linear", "out_features", "-1"]),
+    "Linear(3.5, 2)": (lambda: nn.Linear(3.5, 2), TypeError, ["Linear", "in_features"]),
+    "Linear wrong input": (lambda: nn.Linear(3, 2)(mg.randn(4, 5)), ValueError, ["Linear", "(4, 5)"]),
+    "Dropout p 2": (lambda: nn.Dropout(2.0), ValueError, ["Dropout", "p"]),
+    "clip min > max": (lambda: x23.clip(1.0, -1.0), ValueError, ["clip", "min"]),
+    # losses
+    "bce NaN input": (lambda: F.binary_cross_entropy(mg.tensor([np.nan, 0.5]), mg.tensor([1.0, 0.0])), ValueError,
+                      ["binary_cross_entropy", "NaN"]),
+    "bce input > 1": (lambda: F.binary_cross_entropy(mg.tensor([1.5]), mg.tensor([1.0])), ValueError,
+                      ["binary_cross_entropy", "probabilities"]),
+    "bce target 2": (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([2.0])), ValueError,
+                     ["binary_cross_entropy", "target"]),
+    "bce-logits target -1": (lambda: F.binary_cross_entropy_with_logits(mg.tensor([0.5]), mg.tensor([-1.0])),
+                             ValueError, ["binary_cross_entropy_with_logits", "target"]),
+    "nll target -1": (lambda: F.nll_loss(logp, mg.tensor([0, 1, 2, -1])), IndexError, ["nll_loss", "-1"]),
+    "cross_entropy target 3": (lambda: F.cross_entropy(mg.randn(2, 3), mg.tensor([0, 3])), IndexError,
+                               ["cross_entropy", "[0, 2]"]),
+    "cross_entropy float targets": (lambda: F.cross_entropy(mg.randn(2, 3), mg.tensor([0.0, 1.0])), TypeError,
+                                    ["cross_entropy", "integer"]),
+    "mse on an empty batch": (lambda: F.mse_loss(mg.zeros(0, 3), mg.zeros(0, 3)), ValueError, ["mse_loss", "empty"]),
+    "cross_entropy empty": (lambda: F.cross_entropy(mg.zeros(0, 3), mg.tensor(np.zeros(0, np.int64))), ValueError,
+                            ["cross_entropy", "empty"]),
+    "mse shapes": (lambda: F.mse_loss(mg.zeros(2, 3), mg.zeros(3, 2)), ValueError, ["mse_loss", "(2, 3)"]),
+    "reduction": (lambda: F.mse_loss(x23, x23, reduction="avg"), ValueError, ["mse_loss", "reduction"]),
+    # optimizers
+    "SGD lr nan": (lambda: optim.SGD([mg.zeros(2, requires_grad=True)], lr=float("nan")), ValueError,
+                   ["SGD", "lr", "finite"]),
+    "SGD lr -1": (lambda: optim.SGD([mg.zeros(2, requires_grad=True)], lr=-1.0), ValueError, ["SGD", "lr"]),
+    "Adam beta 1": (lambda: optim.Adam([mg.zeros(2, requires_grad=True)], betas=(0.9, 1.0)), ValueError,
+                    ["Adam", "beta2"]),
+    "Adam eps inf": (lambda: optim.Adam([mg.zeros(2, requires_grad=True)], eps=float("inf")), ValueError,
+                     ["Adam", "eps"]),
+    "Adam.load_state_dict({})": (lambda: _adam().load_state_dict({}), ValueError,
+                                 ["Adam.load_state_dict", "param_groups"]),
+    "optimize ints": (lambda: optim.SGD([mg.tensor([1, 2])]), TypeError, ["SGD", "require grad"]),
+    # data and training
+    "DataLoader batch 2.5": (lambda: mg.data.DataLoader(mg.data.TensorDataset(np.zeros(4)), batch_size=2.5),
+                             TypeError, ["DataLoader", "batch_size"]),
+    "DataLoader batch 0": (lambda: mg.data.DataLoader(mg.data.TensorDataset(np.zeros(4)), batch_size=0),
+                           ValueError, ["DataLoader", "batch_size"]),
+    "fit epochs -1": (lambda: models.fit(models.MLPClassifier(4, (3,), 2), (np.zeros((4, 4), np.float32),
+                                         np.zeros(4, np.int64)), epochs=-1, optimizer=None), ValueError,
+                      ["fit", "epochs", "-1"]),
+    "GAN k 0": (lambda: models.GANTrainer(models.MLPGenerator(2, (4,), (1, 2, 2)), models.MLPDiscriminator((1, 2, 2), (4,)),
+                                          k=0), ValueError, ["GANTrainer", "k"]),
+    # metrics
+    "accuracy on probabilities": (lambda: metrics.accuracy([0, 1], np.array([[0.9, 0.1], [0.2, 0.8]])), ValueError,
+                                  ["accuracy", "y_pred", "argmax"]),
+    "accuracy lengths": (lambda: metrics.accuracy([0, 1], [0]), ValueError, ["accuracy", "lengths"]),
+    "top_k k 1.5": (lambda: metrics.top_k_accuracy([0, 1], np.eye(2), k=1.5), TypeError, ["top_k_accuracy", "k"]),
+    "top_k k 0": (lambda: metrics.top_k_accuracy([0, 1], np.eye(2), k=0), ValueError, ["top_k_accuracy", "k"]),
+    "kmeans NaN": (lambda: metrics.kmeans(np.array([[0.0, 1.0], [np.nan, 2.0], [3.0, 4.0]]), 2), ValueError,
+                   ["kmeans", "NaN"]),
+    "kmeans k too big": (lambda: metrics.kmeans(np.zeros((3, 2)), 5), ValueError, ["kmeans", "k"]),
+    "roc one class": (lambda: metrics.roc_auc_score([1, 1, 1], [0.1, 0.2, 0.3]), ValueError, ["roc"]),
+    # backward and grad mode
+    "backward twice": (lambda: _backward_twice(), RuntimeError, ["backward", "retain_graph=True"]),
+    "backward non-scalar": (lambda: (mg.randn(3, requires_grad=True) * 2).backward(), RuntimeError,
+                            ["backward", "one-element"]),
+    "in-place on a leaf": (lambda: mg.zeros(2, requires_grad=True).add_(1.0), RuntimeError, ["add_", "no_grad"]),
+    "numpy of a grad tensor": (lambda: mg.zeros(2, requires_grad=True).numpy(), RuntimeError, ["numpy", "detach"]),
+}
+
+
+def _backward_twice():
+    x = mg.tensor([1.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+@pytest.mark.parametrize("name", sorted(BAD_CALLS))
+def test_a_wrong_call_gets_a_clear_error(name):
+    call, error, words = BAD_CALLS[name]
+    with pytest.raises(error) as raised:
+        call()
+    message = str(raised.value)
+    for word in words:
+        assert word in message, f"{name}: {word!r} not in {message!r}"
+
+
+def test_a_failed_optimizer_load_changes_nothing():
+    opt = _adam()
+    before = opt.state_dict()
+    with pytest.raises(ValueError):
+        opt.load_state_dict({"param_groups": [], "state": {}})
+    assert opt.state_dict()["param_groups"] == before["param_groups"]
+
+
+@given(shape=st.lists(st.integers(1, 3), min_size=0, max_size=3), dim=st.integers(-8, 8))
+def test_every_dim_is_range_checked(shape, dim):
+    """For any shape, a dim outside -n..n-1 (or -n-1..n for unsqueeze) raises IndexError naming
+    the function, and a valid one works."""
+    t = mg.zeros(*shape) if shape else mg.tensor(0.0)
+    n = max(len(shape), 1)
+    for name, call, size in (("sum", lambda: t.sum(dim), n), ("softmax", lambda: mg.softmax(t, dim), n),
+                             ("squeeze", lambda: t.squeeze(dim), n), ("unsqueeze", lambda: t.unsqueeze(dim), len(shape) + 1)):
+        if -size <= dim < size:
+            call()
+        else:
+            with pytest.raises(IndexError, match=f"{name}: dim {dim} is out of range"):
+                call()
