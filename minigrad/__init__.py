@@ -9,10 +9,10 @@ from minigrad.backend import cuda_is_available, cuda_status
 from minigrad.creation import arange, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like
 from minigrad.function import Function
 from minigrad.functional import (  # noqa: F401  (the public functional namespace)
-    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, clamp, clip, concatenate, div, elu, exp,
-    flatten, leaky_relu, linear, log, log_softmax, logsumexp, matmul, max, maximum, mean, min, minimum,
-    mul, neg, permute, pow, relu, reshape, sigmoid, softmax, softplus, split, sqrt, squeeze, stack, sub,
-    sum, tanh, transpose, unsqueeze, var, where,
+    abs, add, amax, amin, argmax, argmin, broadcast_to, cat, chunk, clamp, clip, concatenate, cos, cumsum, div,
+    elu, exp, flatten, flip, gather, gelu, leaky_relu, linear, log, log1p, log_softmax, logsumexp, matmul, max,
+    maximum, mean, min, minimum, mul, neg, norm, permute, pow, relu, reshape, sigmoid, silu, sin, softmax,
+    softplus, split, sqrt, squeeze, stack, std, sub, sum, tanh, transpose, unsqueeze, var, where,
 )
 from minigrad.grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from minigrad.graph import draw_graph

@@ -72,6 +72,19 @@ def array_module(x):
     return numpy
 
 
+def special(x):
+    """The special-function module for array ``x``: ``scipy.special`` or ``cupyx.scipy.special``
+    (erf and friends, which NumPy itself lacks)."""
+    if _cupy is not None and isinstance(x, _cupy.ndarray):
+        try:
+            import cupyx.scipy.special as cupy_special
+            return cupy_special
+        except ImportError:                      # the CuPy test double has no cupyx
+            pass
+    import scipy.special
+    return scipy.special
+
+
 def is_array(x) -> bool:
     """True for a NumPy or CuPy ndarray."""
     return isinstance(x, numpy.ndarray) or (_cupy is not None and isinstance(x, _cupy.ndarray))

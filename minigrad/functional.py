@@ -58,6 +58,18 @@ def sqrt(x):
     return as_tensor(x).sqrt()
 
 
+def log1p(x):
+    return as_tensor(x).log1p()
+
+
+def sin(x):
+    return as_tensor(x).sin()
+
+
+def cos(x):
+    return as_tensor(x).cos()
+
+
 def abs(x):
     return _ar.Abs()(as_tensor(x))
 
@@ -109,6 +121,40 @@ def softplus(x):
 
 def elu(x, alpha=1.0):
     return _act.ELU(alpha)(as_tensor(x)._real())
+
+
+def gelu(x):
+    """x Phi(x), the Gaussian error linear unit (exact, erf form)."""
+    return _act.GELU()(as_tensor(x)._real())
+
+
+def silu(x):
+    """x sigmoid(x) (also called swish)."""
+    x = as_tensor(x)._real()
+    return x * x.sigmoid()
+
+
+def logsigmoid(x):
+    """log sigmoid(x) = -softplus(-x), stable for large |x|."""
+    return -softplus(-as_tensor(x)._real())
+
+
+def hardtanh(x, min_val=-1.0, max_val=1.0):
+    """x clipped to [min_val, max_val]."""
+    return clip(as_tensor(x), min_val, max_val)
+
+
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return clip(as_tensor(x), 0.0, 6.0)
+
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+
+def selu(x):
+    """scale * elu(x, alpha) with the self-normalising constants of Klambauer et al. (2017)."""
+    return elu(x, SELU_ALPHA) * SELU_SCALE
 
 
 def softmax(x, dim=-1):
@@ -221,3 +267,40 @@ def stack(tensors, dim=0):
 def split(x, split_size_or_sections, dim=0):
     """Cut ``x`` along ``dim`` into pieces of ``split_size`` (the last may be smaller) or of the listed sizes."""
     return as_tensor(x).split(split_size_or_sections, dim)
+
+
+def cumsum(x, dim):
+    return as_tensor(x).cumsum(dim)
+
+
+def gather(x, dim, index):
+    return as_tensor(x).gather(dim, index)
+
+
+def flip(x, dims):
+    return as_tensor(x).flip(dims)
+
+
+def chunk(x, chunks, dim=0):
+    return as_tensor(x).chunk(chunks, dim)
+
+
+def std(x, dim=None, keepdim=False, unbiased=True):
+    return as_tensor(x).std(dim, keepdim, unbiased)
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    return as_tensor(x).norm(p, dim, keepdim)
+
+
+def one_hot(labels, num_classes=-1):
+    """(..., ) integer labels -> (..., num_classes) int64 indicator rows (not differentiable)."""
+    labels = as_tensor(labels)
+    if labels.data.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: labels must be integers, got dtype {labels.dtype}")
+    xp = backend.array_module(labels.data)
+    n = int(labels.data.max()) + 1 if num_classes == -1 else checks.positive_int("one_hot", "num_classes", num_classes)
+    if labels.data.size and (int(labels.data.min()) < 0 or int(labels.data.max()) >= n):
+        raise ValueError(f"one_hot: labels must be in [0, {n - 1}], got [{int(labels.data.min())}, "
+                         f"{int(labels.data.max())}]")
+    return Tensor((labels.data[..., None] == xp.arange(n)).astype(xp.int64))

@@ -413,6 +413,63 @@ class Tensor:
     def abs(self):
         return ops.arithmetic.Abs()(self)
 
+    def log1p(self):
+        return ops.arithmetic.Log1p()(self._real())
+
+    def sin(self):
+        return ops.arithmetic.Sin()(self._real())
+
+    def cos(self):
+        return ops.arithmetic.Cos()(self._real())
+
+    # PyTorch's method spellings of the operators
+    def neg(self):
+        return -self
+
+    def add(self, other):
+        return self + other
+
+    def sub(self, other):
+        return self - other
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def mm(self, other):
+        """The matrix product of two 2-d tensors (PyTorch's ``mm``)."""
+        if self.ndim != 2 or getattr(other, "ndim", 0) != 2:
+            raise ValueError(f"mm: expected two 2-d tensors, got shapes {self.shape} and {getattr(other, 'shape', '?')}")
+        return self @ other
+
+    def eq(self, other):
+        return self == other
+
+    def clone(self):
+        """A copy that stays in the graph (dL/dx = dL/dy), unlike ``detach``."""
+        return ops.shape.Clone()(self)
+
+    def long(self):
+        return self.to(dtype=int64)
+
+    def int(self):
+        return self.to(dtype=int32)
+
+    def half(self):
+        return self.to(dtype=float16)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.startswith("cuda")
+
+    def __format__(self, spec):
+        """'{:.2f}'.format(t) formats a one-element tensor as its number, as in PyTorch."""
+        if spec and self.data.size == 1:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
     def pow(self, exponent):
         return pow(self, exponent)
 
@@ -462,6 +519,21 @@ class Tensor:
 
     def min(self, dim=None, keepdim=False):
         return ops.reductions.Min(dim, keepdim)(self)
+
+    def std(self, dim=None, keepdim=False, unbiased=True):
+        """The standard deviation sqrt(var)."""
+        return self.var(dim, keepdim, unbiased).sqrt()
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        """The p-norm (sum |x|^p)^(1/p) over ``dim`` (all elements by default); p = 2 or 1."""
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        raise ValueError(f"norm: p must be 1 or 2, got {p!r}")
+
+    def cumsum(self, dim):
+        return ops.reductions.CumSum(checks.dim("cumsum", dim, self.ndim))(self.reshape(1) if self.ndim == 0 else self)
 
     def logsumexp(self, dim=None, keepdim=False):
         return ops.reductions.LogSumExp(dim, keepdim)(self._real())
@@ -544,6 +616,42 @@ class Tensor:
     def matmul(self, other):
         return self @ other
 
+    def gather(self, dim, index):
+        """out[..., i, ...] = self[..., index[..., i, ...], ...] along ``dim``."""
+        index = index.data if isinstance(index, Tensor) else backend.array_module(self.data).asarray(index)
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"gather: index must hold integers, got dtype {index.dtype}")
+        return ops.shape.Gather(checks.dim("gather", dim, self.ndim), index)(self)
+
+    def flip(self, dims):
+        """The elements in reverse order along each of ``dims``."""
+        dims = (dims,) if checks.is_integer(dims) else tuple(dims)
+        index = [slice(None)] * self.ndim
+        for d in dims:
+            index[checks.dim("flip", d, self.ndim)] = slice(None, None, -1)
+        return self[tuple(index)]
+
+    def chunk(self, chunks, dim=0):
+        """``chunks`` pieces of (nearly) equal size along ``dim`` (the last may be smaller)."""
+        chunks = checks.positive_int("chunk", "chunks", chunks)
+        d = checks.dim("chunk", dim, self.ndim)
+        return self.split(-(-self.shape[d] // chunks), d)
+
+    def repeat(self, *sizes):
+        """The tensor tiled ``sizes[i]`` times along each dim (PyTorch's ``repeat``)."""
+        sizes = checks.shape("repeat", sizes)
+        if len(sizes) < self.ndim:
+            raise ValueError(f"repeat: got {len(sizes)} sizes for a {self.ndim}-d tensor; give at least one per dim")
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
+        spread = tuple(n for pair in zip((1,) * x.ndim, x.shape) for n in pair)
+        tiled = tuple(n for pair in zip(sizes, x.shape) for n in pair)
+        return x.reshape(spread).broadcast_to(tiled).reshape(tuple(r * n for r, n in zip(sizes, x.shape)))
+
+    def masked_fill(self, mask, value):
+        """``value`` where ``mask`` is True, self elsewhere (dL/dself is 0 under the mask)."""
+        mask = mask.data if isinstance(mask, Tensor) else mask
+        return functional_where(mask, self._constant(value, self.dtype), self)
+
 
 def pow(base, exponent):
     """``base ** exponent``; a constant scalar exponent uses the simpler ``PowConstant``.
@@ -596,6 +704,12 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if backend.is_array(data) and dtype is None and device is None:
         return Tensor(data)
     return tensor(data, dtype=dtype, device=device)
+
+
+def functional_where(condition, a, b):
+    """``minigrad.where``, for masked_fill (functional.py imports this module, not the other way)."""
+    xp = backend.array_module(b.data)
+    return ops.arithmetic.Where(xp.asarray(condition, dtype=bool))(a, b)
 
 
 # Imported last: these modules need the Tensor class defined above.

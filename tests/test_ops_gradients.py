@@ -56,7 +56,22 @@ UNARY = {
     "leaky_relu": (lambda t: F.leaky_relu(t, 0.2), lambda x: np.where(x > 0, x, 0.2 * x), dict(away_from=0.0), A.LeakyReLU),
     "softplus": (F.softplus, lambda x: np.logaddexp(0, x), dict(low=-8.0, high=8.0), A.Softplus),
     "elu": (lambda t: F.elu(t, 1.3), lambda x: np.where(x > 0, x, 1.3 * np.expm1(x)), dict(away_from=0.0), A.ELU),
+    "log1p": (mg.log1p, np.log1p, dict(low=-0.7, high=3.0), AR.Log1p),
+    "sin": (mg.sin, np.sin, {}, AR.Sin),
+    "cos": (mg.cos, np.cos, {}, AR.Cos),
+    "gelu": (F.gelu, lambda x: x * 0.5 * (1 + _erf(x / np.sqrt(2))), {}, A.GELU),
+    "silu": (F.silu, lambda x: x * sigmoid_ref(x), {}, AR.Mul),
+    "logsigmoid": (F.logsigmoid, lambda x: -np.logaddexp(0, -x), dict(low=-8.0, high=8.0), AR.Neg),
+    "selu": (F.selu, lambda x: mg.functional.SELU_SCALE * np.where(x > 0, x, mg.functional.SELU_ALPHA * np.expm1(x)), dict(away_from=0.0),
+             AR.Mul),
+    "hardtanh": (F.hardtanh, lambda x: np.clip(x, -1, 1), dict(away_from=[-1.0, 1.0]), AR.Clip),
+    "relu6": (F.relu6, lambda x: np.clip(x, 0, 6), dict(low=-2.0, high=8.0, away_from=[0.0, 6.0]), AR.Clip),
 }
+
+
+def _erf(x):
+    import math
+    return np.vectorize(math.erf)(x)
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
@@ -346,3 +361,54 @@ def test_tie_rules():
     mg.maximum(a, b).sum().backward()
     np.testing.assert_allclose(a.grad.data, [0.5, 1.0])
     np.testing.assert_allclose(b.grad.data, [0.5, 0.0])
+
+
+# ----------------------------------------------------------------------------- the ops PyTorch code needs
+def _dim_of(data, x):
+    return data.draw(st.integers(-x.ndim, x.ndim - 1)) if x.ndim else 0
+
+
+@given(data=st.data())
+def test_cumsum(data):
+    x = data.draw(arrays(nonscalar_shapes))
+    d = _dim_of(data, x)
+    check_op(lambda t: t.cumsum(d), lambda v: np.cumsum(v, axis=d), x)
+
+
+@given(data=st.data())
+def test_gather_with_repeated_indices(data):
+    x = data.draw(arrays(nonscalar_shapes))
+    d = _dim_of(data, x)
+    shape = list(x.shape)
+    shape[d] = data.draw(st.integers(1, 5))
+    index = np.random.default_rng(data.draw(st.integers(0, 99))).integers(0, x.shape[d], shape)
+    check_op(lambda t: t.gather(d, index), lambda v: np.take_along_axis(v, index, axis=d), x)
+
+
+@given(data=st.data())
+def test_flip_chunk_repeat(data):
+    x = data.draw(arrays(nonscalar_shapes))
+    d = _dim_of(data, x)
+    check_op(lambda t: t.flip(d), lambda v: np.flip(v, axis=d), x)
+    pieces = data.draw(st.integers(1, 4))
+    size = -(-x.shape[d] // pieces)
+    check_op(lambda t: t.chunk(pieces, d), lambda v: np.split(v, range(size, v.shape[d], size), axis=d), x)
+    reps = tuple(data.draw(st.integers(1, 3)) for _ in range(x.ndim + 1))
+    check_op(lambda t: t.repeat(*reps), lambda v: np.tile(v, reps), x)
+
+
+@given(data=st.data())
+def test_pad_std_norm_masked_fill_clone(data):
+    x = data.draw(arrays(nonscalar_shapes, low=0.5, high=3.0))
+    widths = tuple(data.draw(st.integers(0, 2)) for _ in range(2 * x.ndim))
+    np_widths = [(0, 0)] * x.ndim
+    for k in range(x.ndim):
+        np_widths[x.ndim - 1 - k] = (widths[2 * k], widths[2 * k + 1])
+    check_op(lambda t: F.pad(t, widths, value=0.5), lambda v: np.pad(v, np_widths, constant_values=0.5), x)
+    if x.size > 1:
+        check_op(lambda t: t.std(), lambda v: np.std(v, ddof=1), x)
+    check_op(lambda t: t.norm(), lambda v: np.sqrt((v * v).sum()), x)
+    check_op(lambda t: t.norm(1, dim=-1), lambda v: np.abs(v).sum(-1), x)
+    mask = np.random.default_rng(0).random(x.shape) < 0.5
+    check_op(lambda t: t.masked_fill(mask, -1.0), lambda v: np.where(mask, -1.0, v), x)
+    check_op(lambda t: t.clone() * 2, lambda v: v * 2, x)

@@ -98,7 +98,24 @@ def _ops(m, F_):
         "max_pool2d": (lambda a: F_.max_pool2d(a, 2), [(2, 3, 6, 6)], False),
         "avg_pool2d": (lambda a: F_.avg_pool2d(a, 2), [(2, 3, 6, 6)], False),
         "leaky_relu_elu_softplus": (lambda a: F_.leaky_relu(a, 0.1) + F_.elu(a) + F_.softplus(a), [(3, 4)], False),
+        "gelu_silu_logsigmoid_selu": (lambda a: F_.gelu(a) + F_.silu(a) + F_.logsigmoid(a) + F_.selu(a), [(3, 4)], False),
+        "sin_cos_log1p": (lambda a: m.sin(a) * m.cos(a) + m.log1p(a), [(3, 4)], True),
+        "cumsum_flip": (lambda a: a.cumsum(1).flip(0) * a, [(3, 4)], False),
+        "gather": (lambda a: a.gather(1, _index(m)), [(3, 4)], False),
+        "repeat_chunk": (lambda a: a.repeat(2, 1, 2).chunk(2, 2)[1], [(3, 4)], False),
+        "pad": (lambda a: F_.pad(a, (1, 2, 0, 1), value=0.5), [(2, 3, 4)], False),
+        "std_norm": (lambda a: a.std(1) + a.norm(dim=0).sum(), [(3, 4)], False),
+        "masked_fill_clone": (lambda a: a.masked_fill(_mask(m), 0.25).clone() * a, [(3, 4)], False),
+        "hardtanh_relu6": (lambda a: F_.hardtanh(a * 0.7) + F_.relu6(a * 4), [(3, 4)], False),
     }
+
+
+def _index(m):
+    return m.tensor([[0, 0, 3], [1, 2, 2], [3, 1, 0]])
+
+
+def _mask(m):
+    return m.tensor(np.random.default_rng(5).random((3, 4)) < 0.5)
 
 
 @pytest.mark.parametrize("name", sorted(_ops(mg, F)))

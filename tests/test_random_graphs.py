@@ -238,6 +238,12 @@ OPS = {
     "bce_with_logits": _same_shape_loss("bce_with_logits", lambda a, b: F.binary_cross_entropy_with_logits(
         a, mg.sigmoid(b))),
     "cross_entropy": (1, _cross_entropy),
+    "sin": _unary("sin(x)", mg.sin),
+    "cumsum": (1, lambda v, k: (v[0].cumsum(_dim(v[0], k[0]) if v[0].ndim else 0),
+                                f"cumsum(x, {_dim(v[0], k[0]) if v[0].ndim else 0})")),
+    "flip": (1, lambda v, k: (v[0].flip(_dim(v[0], k[0])), f"flip(x, {_dim(v[0], k[0])})") if v[0].ndim
+             else (-v[0], "-x")),
+    "repeat": (1, lambda v, k: (v[0].repeat(*([1 + k[0] % 2] + [1] * v[0].ndim)), f"repeat(x, {1 + k[0] % 2}, 1, ...)")),
 }
 OP_NAMES = sorted(OPS)
 # Where values meet: a third of the programs draw only from + - * and negation, a third from

@@ -8,11 +8,13 @@
 from __future__ import annotations
 
 from minigrad.functional import (  # noqa: F401
-    elu, leaky_relu, linear, log_softmax, relu, sigmoid, softmax, softplus, tanh,
+    elu, gelu, hardtanh, leaky_relu, linear, log_softmax, logsigmoid, one_hot, relu, relu6, selu, sigmoid, silu,
+    softmax, softplus, tanh,
 )
 from minigrad import backend, checks
 from minigrad.ops import conv as _conv
 from minigrad.ops import noise as _noise
+from minigrad.ops import shape as _shape_ops
 from minigrad.random import _generator
 from minigrad.tensor import Tensor, as_tensor
 
@@ -61,6 +63,23 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0):
     stride = kernel if stride is None else _pair(stride, "avg_pool2d", "stride")
     return _conv.AvgPool2d(kernel, stride, _pair(padding, "avg_pool2d", "padding", 0))(
         _floating_input("avg_pool2d", input))
+
+
+def pad(input, pad, mode="constant", value=0.0):
+    """PyTorch's ``F.pad``: ``pad`` lists (before, after) widths from the *last* dim backwards,
+    e.g. (1, 2) pads the last dim by 1 before and 2 after; (1, 1, 2, 0) also the one before it."""
+    input = as_tensor(input)
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is implemented, got {mode!r}")
+    pad = tuple(pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: expected pairs (before, after) for at most {input.ndim} dims, got {pad}")
+    for width in pad:
+        checks.positive_int("pad", "padding width", width, 0)
+    widths = [(0, 0)] * input.ndim
+    for k in range(len(pad) // 2):
+        widths[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    return _shape_ops.Pad(tuple(widths), value)(input)
 
 
 def upsample_nearest(input, scale_factor=2):

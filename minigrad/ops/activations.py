@@ -6,6 +6,9 @@ Kink rules, stated once: relu'(0) = 0, leaky_relu'(0) = slope, elu'(0) = alpha
 
 from __future__ import annotations
 
+import math
+
+from minigrad import backend
 from minigrad.backend import array_module
 from minigrad.function import Function
 
@@ -114,6 +117,22 @@ class Softplus(Function):
 
     def backward(self, gy):
         return gy * stable_sigmoid(self.x)
+
+
+class GELU(Function):
+    """y = x Phi(x), Phi the standard normal CDF: Phi(x) = (1 + erf(x / sqrt 2)) / 2 (PyTorch's
+    default, exact form).   dy/dx = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
+
+    def forward(self, x):
+        xp = array_module(x)
+        self.x = x
+        self.cdf = 0.5 * (1 + backend.special(x).erf(x / xp.sqrt(x.dtype.type(2))))
+        return x * self.cdf
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        pdf = xp.exp(-0.5 * self.x * self.x) / math.sqrt(2 * math.pi)
+        return gy * (self.cdf + self.x * pdf)
 
 
 class ELU(Function):

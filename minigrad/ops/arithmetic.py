@@ -142,6 +142,39 @@ class Exp(Function):
         return gy * self.y
 
 
+class Log1p(Function):
+    """y = ln(1 + x), accurate for tiny x.   dy/dx = 1 / (1 + x)."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).log1p(x)
+
+    def backward(self, gy):
+        return gy / (1 + self.x)
+
+
+class Sin(Function):
+    """y = sin x.   dy/dx = cos x."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).sin(x)
+
+    def backward(self, gy):
+        return gy * array_module(gy).cos(self.x)
+
+
+class Cos(Function):
+    """y = cos x.   dy/dx = -sin x."""
+
+    def forward(self, x):
+        self.x = x
+        return array_module(x).cos(x)
+
+    def backward(self, gy):
+        return -gy * array_module(gy).sin(self.x)
+
+
 class Log(Function):
     """y = ln x.   dy/dx = 1 / x."""
 

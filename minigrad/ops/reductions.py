@@ -148,3 +148,24 @@ def arg_reduce(x, name, dim=None, keepdim=False):
         return index.reshape((1,) * x.ndim) if keepdim else xp.asarray(index)
     index = getattr(xp, name)(x, axis=dim)
     return xp.expand_dims(index, dim) if keepdim else index
+
+
+class CumSum(Function):
+    """y_i = x_1 + ... + x_i along ``dim`` (a running sum, not a reduction: same shape as x).
+
+    x_j appears in every y_i with i >= j, so dL/dx_j = sum_{i >= j} dL/dy_i: the running sum
+    of dL/dy taken from the other end.
+    """
+
+    saves_inputs = False
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, x):
+        return array_module(x).cumsum(x, axis=self.dim)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        flipped = xp.flip(gy, axis=self.dim)
+        return xp.flip(xp.cumsum(flipped, axis=self.dim), axis=self.dim)

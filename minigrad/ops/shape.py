@@ -194,6 +194,64 @@ class Split(Function):
         return array_module(gys[0]).concatenate(gys, axis=self.dim)
 
 
+class Gather(Function):
+    """y[..., i, ...] = x[..., index[..., i, ...], ...] along ``dim`` (PyTorch's ``gather``; NumPy's
+    ``take_along_axis``): index has x's number of dims and picks, at each place, which element
+    of the ``dim`` axis to take.   dL/dx: dL/dy scattered back, *added* where an index repeats.
+    """
+
+    saves_inputs = False
+
+    def __init__(self, dim, index):
+        self.dim, self.index = dim, index
+
+    def forward(self, x):
+        xp = array_module(x)
+        if self.index.ndim != x.ndim:
+            raise ValueError(f"gather: index has {self.index.ndim} dims but the input has {x.ndim}")
+        if self.index.size and (int(self.index.min()) < 0 or int(self.index.max()) >= x.shape[self.dim]):
+            raise IndexError(f"gather: index values must be in [0, {x.shape[self.dim] - 1}] along dim "
+                             f"{self.dim}, got [{int(self.index.min())}, {int(self.index.max())}]")
+        self.in_shape = x.shape
+        return xp.take_along_axis(x, self.index, axis=self.dim)
+
+    def backward(self, gy):
+        xp = array_module(gy)
+        gx = xp.zeros(self.in_shape, dtype=gy.dtype)
+        places = list(xp.indices(self.index.shape, sparse=True))
+        places[self.dim] = self.index
+        xp.add.at(gx, tuple(places), gy)
+        return gx
+
+
+class Pad(Function):
+    """y = x with ``value`` added around it: widths ((before, after) per axis).   dL/dx = the
+    middle of dL/dy (the padding has no input behind it)."""
+
+    saves_inputs = False
+
+    def __init__(self, widths, value=0.0):
+        self.widths, self.value = widths, value
+
+    def forward(self, x):
+        return array_module(x).pad(x, self.widths, constant_values=self.value)
+
+    def backward(self, gy):
+        return gy[tuple(slice(before, gy.shape[i] - after) for i, (before, after) in enumerate(self.widths))]
+
+
+class Clone(Function):
+    """y = a copy of x.   dL/dx = dL/dy."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+
 class Cast(Function):
     """y = x converted to ``dtype``.   dL/dx = dL/dy converted back to x's dtype."""
 
