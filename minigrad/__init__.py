@@ -5,7 +5,7 @@ backward engine), then ``ops/`` (one class per differentiable op).
 """
 
 from minigrad import backend
-from minigrad.backend import cuda_is_available, cuda_status
+from minigrad.backend import cuda_is_available, cuda_status, device
 from minigrad.creation import arange, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like
 from minigrad.function import Function
 from minigrad.functional import (  # noqa: F401  (the public functional namespace)
@@ -17,12 +17,12 @@ from minigrad.functional import (  # noqa: F401  (the public functional namespac
 from minigrad.grad_mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from minigrad.graph import draw_graph
 from minigrad.gradcheck import GradcheckError, gradcheck
-from minigrad.random import Generator, manual_seed, rand, randint, randn, randperm
+from minigrad.random import Generator, manual_seed, rand, rand_like, randint, randn, randn_like, randperm
 from minigrad.serialization import CheckpointError, load, save
 from minigrad.tensor import (
     Tensor, as_tensor, bool_, float16, float32, float64, int32, int64, tensor,
 )
 
-from minigrad import data, nn, optim  # noqa: E402,F401  (after the core they build on)
+from minigrad import accelerator, data, nn, optim, utils  # noqa: E402,F401  (after the core they build on)
 
 __version__ = "0.1.0"

@@ -90,6 +90,38 @@ def is_array(x) -> bool:
     return isinstance(x, numpy.ndarray) or (_cupy is not None and isinstance(x, _cupy.ndarray))
 
 
+class device:
+    """A device name as an object, PyTorch's ``torch.device``: ``device("cuda")``, ``device("cpu")``,
+    ``device("cuda:1")``; ``.type`` is "cpu" or "cuda". Everywhere a device is taken, its name works too."""
+
+    def __init__(self, name="cpu", index=None):
+        name = str(name)
+        if index is not None:
+            name = f"{name}:{index}"
+        self.type, _, number = name.partition(":")
+        if self.type not in ("cpu", "cuda"):
+            raise ValueError(f"device: expected 'cpu', 'cuda' or 'cuda:N', got {name!r}")
+        self.index = int(number) if number.isdigit() else None
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+    def __repr__(self):
+        return f"device(type='{self.type}'" + (f", index={self.index})" if self.index is not None else ")")
+
+    def __eq__(self, other):
+        return str(self) == str(other)
+
+    def __hash__(self):
+        return hash(self.name)
+
+
+def is_device(value) -> bool:
+    """A device given by name or as a ``device`` object (anything else, e.g. a dtype, is not)."""
+    return isinstance(value, (str, device))
+
+
 def parse_device(device) -> str:
     """Normalise a device name: ``None``/``"cpu"`` -> ``"cpu"``, ``"cuda"``/``"cuda:N"`` -> ``"cuda:N"``.
 

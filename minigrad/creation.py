@@ -27,7 +27,11 @@ def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 
 def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(np.full(tuple(shape), fill_value, dtype=dtype or float32), device, requires_grad)
+    """As PyTorch: without a dtype, an int fill gives int64, a bool bool, a float float32."""
+    if dtype is None:
+        dtype = (np.bool_ if isinstance(fill_value, (bool, np.bool_)) else
+                 np.int64 if isinstance(fill_value, (int, np.integer)) else float32)
+    return _make(np.full(tuple(shape), fill_value, dtype=dtype), device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None) -> Tensor:
@@ -45,7 +49,13 @@ def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
 
 
 def linspace(start, end, steps: int, dtype=None, device=None) -> Tensor:
-    return _make(np.linspace(start, end, steps, dtype=dtype or float32), device, False)
+    """``steps`` evenly spaced values from start to end; with an integer dtype the values are
+    truncated toward zero, as in PyTorch."""
+    values = np.linspace(start, end, steps, dtype=np.float64)
+    dtype = np.dtype(dtype or float32)
+    if dtype.kind in "iu":
+        values = np.trunc(values)
+    return _make(values.astype(dtype), device, False)
 
 
 def _like(x: Tensor, fill, dtype, requires_grad):

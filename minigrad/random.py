@@ -69,10 +69,33 @@ def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -
     return _finish(values, dtype, device, requires_grad)
 
 
-def randint(low: int, high: int, shape, generator=None, device=None) -> Tensor:
-    """Integers drawn uniformly from [low, high), as int64."""
-    values = _generator(generator).numpy.integers(low, high, size=tuple(shape))
-    return _finish(values, np.int64, device, False)
+def randint(*args, size=None, generator=None, dtype=None, device=None) -> Tensor:
+    """Integers drawn uniformly from [low, high), as int64: ``randint(high, size)`` or
+    ``randint(low, high, size)``, as in PyTorch (``size`` may also be given by keyword)."""
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        args, size = args[:-1], args[-1]
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError(f"randint: expected randint(high, size) or randint(low, high, size), got {len(args)} "
+                        f"numbers and size={size}")
+    if size is None:
+        raise TypeError("randint: size is required, e.g. randint(10, (3,))")
+    if not high > low:
+        raise ValueError(f"randint: need low < high, got low={low}, high={high}")
+    values = _generator(generator).numpy.integers(low, high, size=tuple(size))
+    return _finish(values, dtype or np.int64, device, False)
+
+
+def randn_like(x: Tensor, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """Standard normal samples with the shape, dtype and device of ``x``."""
+    return randn(*x.shape, generator=generator, dtype=dtype or x.dtype, device=x.device, requires_grad=requires_grad)
+
+
+def rand_like(x: Tensor, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    return rand(*x.shape, generator=generator, dtype=dtype or x.dtype, device=x.device, requires_grad=requires_grad)
 
 
 def randperm(n: int, generator=None, device=None) -> Tensor:

@@ -47,7 +47,10 @@ class Tensor:
 
     def __init__(self, data, requires_grad: bool = False):
         if not backend.is_array(data):
+            python_floats = not isinstance(data, np.generic)
             data = np.asarray(data)
+            if python_floats and data.dtype == np.float64:      # Tensor([-4.0]) is float32, as in PyTorch
+                data = data.astype(float32)
         if requires_grad and not _is_floating(data.dtype):
             raise TypeError(
                 f"tensor: only floating-point tensors can require gradients (got dtype {data.dtype})")
@@ -164,7 +167,7 @@ class Tensor:
 
         ``t.to("cuda")``, ``t.to("cpu")``, ``t.to(dtype=minigrad.float64)`` and ``t.to(minigrad.float64)``.
         """
-        if device is not None and not isinstance(device, str):
+        if device is not None and not backend.is_device(device):
             device, dtype = None, device
         out = self
         if dtype is not None and np.dtype(dtype) != self.dtype:

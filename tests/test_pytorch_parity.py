@@ -135,3 +135,38 @@ def test_op_matches_pytorch_in_value_and_gradient(name):
     out_torch.backward(torch.tensor(g))
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+# ----------------------------------------------------------------------------- what ported programs call
+def test_the_calls_pytorchs_example_programs_make_exist_and_behave():
+    from minigrad import nn
+    from minigrad.utils.data import DataLoader, TensorDataset
+
+    device = mg.accelerator.current_accelerator() if mg.accelerator.is_available() else mg.device("cpu")
+    assert str(device) in ("cpu", "cuda") and device.type in ("cpu", "cuda")
+    assert mg.tensor([1.0]).to(device).device.startswith(device.type)
+    loader = DataLoader(TensorDataset(np.zeros((6, 2), np.float32)), batch_size=4, num_workers=2, pin_memory=True,
+                        persistent_workers=True)
+    assert [len(b[0]) for b in loader] == [4, 2]
+    layer = nn.Linear(3, 2, device=device, dtype=mg.float64)
+    assert layer.weight.dtype == np.float64
+    seen = []
+    nn.Sequential(nn.Linear(2, 2), nn.ReLU(inplace=True), nn.LeakyReLU(0.2, inplace=True)).apply(
+        lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "ReLU", "LeakyReLU", "Sequential"]
+    assert mg.Tensor([-4.0]).dtype == np.float32
+    assert mg.full((2, 2), 4).dtype == np.int64 and mg.full((2,), 1.5).dtype == np.float32
+    np.testing.assert_array_equal(mg.linspace(0, 5, 4, dtype=mg.int64).data, [0, 1, 3, 5])
+    r = mg.randint(10, (3,))
+    assert r.shape == (3,) and r.dtype == np.int64 and mg.randint(2, 5, (4,)).data.min() >= 2
+    x = mg.randn(2, 3)
+    assert mg.randn_like(x).shape == (2, 3) and x.eq(x).data.all() and x.mm(x.T).shape == (2, 2)
+    assert f"{mg.tensor(3.14159):+.2f}" == "+3.14" and not x.is_cuda
+
+
+def test_full_and_linspace_match_pytorch():
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    assert str(torch.full((2, 2), 4).dtype) == "torch.int64"
+    np.testing.assert_array_equal(torch.linspace(0, 5, 4, dtype=torch.int64).numpy(),
+                                  mg.linspace(0, 5, 4, dtype=mg.int64).data)
+    assert str(torch.Tensor([-4.0]).dtype) == "torch.float32"

@@ -65,7 +65,11 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size: int = 1, shuffle: bool = False, drop_last: bool = False,
-                 generator=None, device=None):
+                 generator=None, device=None, num_workers: int = 0, pin_memory: bool = False,
+                 persistent_workers: bool = False):
+        # num_workers, pin_memory and persistent_workers are accepted so that PyTorch code runs
+        # unchanged; batches are always made in this process (the data sets here fit in memory).
+        checks.positive_int("DataLoader", "num_workers", num_workers, 0)
         checks.positive_int("DataLoader", "batch_size", batch_size)
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = shuffle, drop_last

@@ -7,12 +7,18 @@ from minigrad.nn.module import Module
 
 
 class ReLU(Module):
+    """``inplace`` is accepted so that PyTorch code runs unchanged; minigrad never computes in place
+    (the graph keeps every value it needs), so it changes nothing."""
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+
     def forward(self, x):
         return MF.relu(x)
 
 
 class LeakyReLU(Module):
-    def __init__(self, negative_slope: float = 0.01):
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
         self.negative_slope = negative_slope
 

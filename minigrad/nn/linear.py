@@ -15,13 +15,16 @@ class Linear(Module):
     """y = x W^T + b with W (out_features, in_features), initialised like PyTorch's
     (uniform on +-1/sqrt(in_features) for both W and b)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, generator=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, generator=None, device=None,
+                 dtype=None):
         super().__init__()
         self.in_features = checks.positive_int("Linear", "in_features", in_features)
         self.out_features = checks.positive_int("Linear", "out_features", out_features)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
         self.bias = Parameter(np.empty(out_features, dtype=np.float32)) if bias else None
         init.default_layer_init_(self.weight, self.bias, generator)
+        if device is not None or dtype is not None:
+            self.to(device, dtype)
 
     def forward(self, x):
         if x.shape[-1:] != (self.in_features,):

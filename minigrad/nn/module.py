@@ -149,7 +149,7 @@ class Module:
     def to(self, device=None, dtype=None) -> "Module":
         """Move (or cast) every parameter and buffer in place; parameters keep their identity,
         so an optimizer built before the move still holds the right tensors."""
-        if device is not None and not isinstance(device, str):
+        if device is not None and not backend.is_device(device):
             device, dtype = None, device
         for t in list(self.parameters()) + list(self.buffers()):
             data = t.data
@@ -160,6 +160,14 @@ class Module:
             t.data = data
             if t.grad is not None:
                 t.grad.data = backend.to_device(t.grad.data, device) if device is not None else t.grad.data
+        return self
+
+    def apply(self, fn) -> "Module":
+        """Call ``fn(module)`` on every submodule, children first, then on this module (PyTorch's
+        ``apply``, e.g. ``model.apply(init_weights)``)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
 
     def cpu(self):
