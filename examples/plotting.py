@@ -64,7 +64,7 @@ def image_grid(images, path, title="", rows=None, row_labels=None, col_labels=No
 
 def curves(series: dict, path, title="", xlabel="epoch", ylabel="", hline=None, hline_label=None, logy=False):
     """Line plots of named series (each a list of y values, or (x, y))."""
-    fig, ax = _figure(figsize=(6, 4))
+    fig, ax = _figure(figsize=(6, 4.6))
     for i, (name, values) in enumerate(series.items()):
         x, y = values if isinstance(values, tuple) else (np.arange(1, len(values) + 1), values)
         ax.plot(x, y, label=name, color=COLORS[i % 10])
@@ -74,7 +74,8 @@ def curves(series: dict, path, title="", xlabel="epoch", ylabel="", hline=None, 
         ax.set_yscale("log")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     ax.grid(alpha=0.3)
-    ax.legend()
+    # below the axes, so that the legend never covers a curve
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=9, frameon=False)
     return _save(fig, path)
 
 

@@ -4,9 +4,11 @@
 
 Goodfellow's minibatch algorithm with k discriminator steps per generator step, on the
 images scaled to [-1, 1]. Writes sample grids from several points of training, the loss
-curves, the mean D(x) and D(G(z)) per iteration with the D = 1/2 equilibrium marked, and a
-mode-coverage histogram from a separately trained classifier, with a note on whether mode
-collapse was seen.
+curves, the mean D(x) and D(G(z)) per iteration with the equilibrium marked (D = r/2 for a real
+label r: 1/2 with the paper's r = 1, 0.45 with the default one-sided smoothing r = 0.9), and a
+mode-coverage histogram from a separately trained classifier with the 5 % criterion drawn, and a
+note saying whether G learned digits at all and, if so, whether mode collapse was seen. --k
+changes the discriminator steps per generator step; the number of generator steps stays fixed.
 
 The discriminator sees the spread of each minibatch as one extra feature (``MinibatchStd``);
 ``--no-minibatch-std`` turns that off to watch the generator's classes drift out of balance
@@ -71,7 +73,9 @@ def build(run: Run):
 def train_gan(run: Run, trainer):
     """Run the algorithm; plot samples, samples over training, the losses, and D(x) / D(G(z))."""
     args = run.args
-    iterations = args.epochs * len(run.train_x) // (args.batch_size * args.k)
+    # Algorithm 1 counts generator steps: each is preceded by k discriminator steps, so a larger
+    # k trains D more and G just as long (the run takes about (k + 1) / 2 times as long as k = 1).
+    iterations = args.epochs * len(run.train_x) // args.batch_size
     fixed_z = mg.Generator(args.seed + 1)
     snapshots, moments = [], []
 
@@ -80,6 +84,7 @@ def train_gan(run: Run, trainer):
         moments.append(it)
 
     print(f"  {iterations} iterations of k = {args.k} discriminator steps + 1 generator step, batch {args.batch_size}")
+    r = args.real_label
     history = trainer.train(run.train_x * 2 - 1, iterations, progress_bar=not run.quick, callback=snapshot,
                             callback_every=max(1, iterations // 5))
     samples = (trainer.sample(100, generator=fixed_z) + 1) / 2
@@ -88,13 +93,20 @@ def train_gan(run: Run, trainer):
                         "The same noise vectors through training", rows=len(snapshots),
                         row_labels=[f"it {m}" for m in moments])
     x = np.arange(len(smooth(history["d_loss"]))) + 1
+    # At the equilibrium p_g = p_data, the best D for real target r and fake target 0 is
+    # D* = r p_data / (p_data + p_g) = r / 2 (1/2 with the paper's r = 1), and D's loss is then
+    # BCE(r/2 -> r) + BCE(r/2 -> 0) (2 log 2 for r = 1).
+    equilibrium = r / 2
+    d_loss_at_equilibrium = (-(r * np.log(equilibrium) + (1 - r) * np.log(1 - equilibrium))
+                             - np.log(1 - equilibrium))
     plotting.curves({"discriminator loss": (x, smooth(history["d_loss"])),
                      "generator loss": (x, smooth(history["g_loss"]))}, run.path("losses.png"),
                     "GAN losses (moving average)", xlabel="iteration", ylabel="loss",
-                    hline=2 * np.log(2), hline_label="D loss at equilibrium = 2 log 2")
+                    hline=d_loss_at_equilibrium, hline_label=f"D loss at equilibrium ({d_loss_at_equilibrium:.2f})")
     plotting.curves({"mean D(x)": (x, smooth(history["d_real"])), "mean D(G(z))": (x, smooth(history["d_fake"]))},
                     run.path("discriminator_outputs.png"), "D(x) and D(G(z)) (moving average)",
-                    xlabel="iteration", ylabel="D", hline=0.5, hline_label="equilibrium D = 1/2")
+                    xlabel="iteration", ylabel="D",
+                    hline=equilibrium, hline_label=f"equilibrium D = r/2 = {equilibrium:g} (real label r = {r:g})")
 
     return history, iterations
 
@@ -109,14 +121,25 @@ def mode_coverage(run: Run, trainer, history, iterations):
                progress_bar=False)
     classifier_accuracy = metrics.accuracy(run.test_y, classifier.predict(mg.tensor(run.test_x, device=run.device)))
     generated = (trainer.sample(10000, generator=mg.Generator(args.seed + 2)) + 1) / 2
-    coverage = metrics.mode_coverage(classifier.predict(mg.tensor(generated.astype(np.float32), device=run.device)),
-                                     10)
+    probs = classifier.predict_proba(generated.astype(np.float32))
+    coverage = metrics.mode_coverage(probs.argmax(1), 10)
+    # Is it a digit at all? The classifier's confidence on generated images against real ones
+    # tells "G never learned" (grey noise, classified with low confidence) apart from collapse.
+    sample_confidence = float(probs.max(1).mean())
+    real_confidence = float(classifier.predict_proba(run.test_x).max(1).mean())
+    learned = sample_confidence >= 0.5 * real_confidence
     plotting.bars({run.classes[c]: coverage.histogram[c] for c in range(10)}, run.path("mode_coverage.png"),
-                  f"Classes of 10000 generated samples ({coverage.modes_hit}/10 modes)", ylabel="fraction",
-                  hline=0.1, hline_label="uniform")
-    collapsed = coverage.modes_hit < 10 or coverage.min_class_fraction < 0.05
-    note = (f"Mode collapse {'WAS' if collapsed else 'was not'} seen: {coverage.modes_hit}/10 classes generated, "
-            f"smallest class share {coverage.min_class_fraction:.1%}, KL to uniform {coverage.kl_to_uniform:.3f} nats "
+                  f"Classes of 10000 generated samples: {coverage.modes_hit}/10 classes, "
+                  f"smallest {coverage.min_class_fraction:.2%}", ylabel="fraction of samples",
+                  hline=0.05, hline_label="5 % criterion (uniform: 10 %)")
+    collapsed = learned and (coverage.modes_hit < 10 or coverage.min_class_fraction < 0.05)
+    if not learned:
+        verdict = (f"G has not learned to draw digits (classifier confidence {sample_confidence:.2f} on samples vs "
+                   f"{real_confidence:.2f} on real images): neither success nor mode collapse")
+    else:
+        verdict = f"Mode collapse {'WAS' if collapsed else 'was not'} seen"
+    note = (f"{verdict}: {coverage.modes_hit}/10 classes generated, smallest class share "
+            f"{coverage.min_class_fraction:.2%}, KL to uniform {coverage.kl_to_uniform:.3f} nats "
             f"(classifier test accuracy {classifier_accuracy:.3f}).")
     print("  " + note)
     (run.path("mode_collapse_note.txt")).write_text(note + "\n")
@@ -129,7 +152,9 @@ def mode_coverage(run: Run, trainer, history, iterations):
                final_g_loss=float(np.mean(history["g_loss"][late])),
                modes_hit=coverage.modes_hit, min_class_fraction=coverage.min_class_fraction,
                kl_to_uniform=coverage.kl_to_uniform, classifier_test_accuracy=classifier_accuracy,
-               mode_collapse_seen=bool(collapsed))
+               mode_collapse_seen=bool(collapsed), generator_learned=bool(learned),
+               sample_confidence=sample_confidence, real_confidence=real_confidence,
+               equilibrium_d=run.args.real_label / 2)
     run.metrics["class_histogram"] = coverage.histogram.tolist()
 
 
