@@ -118,7 +118,7 @@ def test_cross_entropy_errors():
     x = mg.randn(3, 4)
     with pytest.raises(TypeError, match="cross_entropy: target must hold integer class indices, got dtype float"):
         F.cross_entropy(x, np.array([0.0, 1.0, 2.0]))
-    with pytest.raises(IndexError, match=r"target values must be in \[0, 3\], got \[0, 4\]"):
+    with pytest.raises(IndexError, match=r"target values must be in \[0, 3\].*got \[0, 4\]"):
         F.cross_entropy(x, np.array([0, 4, 1]))
     with pytest.raises(ValueError, match=r"target shape \(2,\) does not match input \(3, 4\)"):
         F.cross_entropy(x, np.array([0, 1]))

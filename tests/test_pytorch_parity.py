@@ -170,3 +170,73 @@ def test_full_and_linspace_match_pytorch():
     np.testing.assert_array_equal(torch.linspace(0, 5, 4, dtype=torch.int64).numpy(),
                                   mg.linspace(0, 5, 4, dtype=mg.int64).data)
     assert str(torch.Tensor([-4.0]).dtype) == "torch.float32"
+
+
+CE_CASES = {
+    "indices": dict(),
+    "indices_weight": dict(weight=True),
+    "ignore_index": dict(ignore=True),
+    "ignore_index_weight_smoothing": dict(ignore=True, weight=True, label_smoothing=0.2),
+    "label_smoothing": dict(label_smoothing=0.1),
+    "probabilities": dict(probabilities=True),
+    "probabilities_smoothing_weight": dict(probabilities=True, label_smoothing=0.3, weight=True),
+    "spatial_indices_ignore": dict(spatial=True, ignore=True),
+    "sum": dict(reduction="sum", ignore=True),
+    "none": dict(reduction="none", label_smoothing=0.1),
+}
+
+
+def _ce_inputs(case):
+    rng = np.random.default_rng(11)
+    shape = (4, 3, 2, 2) if case.get("spatial") else (5, 3)
+    x = rng.standard_normal(shape)
+    if case.get("probabilities"):
+        target = rng.random(shape)
+        target /= target.sum(1, keepdims=True)
+    else:
+        target = rng.integers(0, 3, (shape[0],) + shape[2:])
+        if case.get("ignore"):
+            target.flat[[0, 3]] = -100
+    weight = np.array([0.5, 2.0, 1.0]) if case.get("weight") else None
+    return x, target, weight
+
+
+@pytest.mark.parametrize("name", sorted(CE_CASES))
+def test_cross_entropy_variants_have_gradients(name):
+    case = CE_CASES[name]
+    x, target, weight = _ce_inputs(case)
+    kwargs = dict(reduction=case.get("reduction", "mean"), label_smoothing=case.get("label_smoothing", 0.0))
+    fn = lambda t: F.cross_entropy(t, mg.tensor(target), None if weight is None else weight, **kwargs).sum()  # noqa: E731
+    assert mg.gradcheck(fn, [mg.tensor(x, requires_grad=True)])
+
+
+@pytest.mark.parametrize("name", sorted(CE_CASES))
+def test_cross_entropy_variants_match_pytorch(name):
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    case = CE_CASES[name]
+    x, target, weight = _ce_inputs(case)
+    kwargs = dict(reduction=case.get("reduction", "mean"), label_smoothing=case.get("label_smoothing", 0.0))
+    ours_x = mg.tensor(x, requires_grad=True)
+    ours = F.cross_entropy(ours_x, mg.tensor(target), None if weight is None else weight, **kwargs)
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs = torch.nn.functional.cross_entropy(theirs_x, torch.tensor(target),
+                                               None if weight is None else torch.tensor(weight), **kwargs)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("spatial", [False, True])
+def test_nll_loss_with_ignore_index_and_spatial_dims_matches_pytorch(spatial):
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    x, target, _ = _ce_inputs(dict(spatial=spatial, ignore=True))
+    weight = np.array([0.5, 2.0, 1.0])
+    ours_x = mg.tensor(x, requires_grad=True)
+    ours = F.nll_loss(mg.log_softmax(ours_x, 1), mg.tensor(target), weight)
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs = torch.nn.functional.nll_loss(torch.log_softmax(theirs_x, 1), torch.tensor(target), torch.tensor(weight))
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-10)
+    ours.backward()
+    theirs.backward()
+    np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)

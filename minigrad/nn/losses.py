@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad import functional as MF
 from minigrad.nn.module import Module
 from minigrad.ops import losses as _losses
@@ -103,46 +103,101 @@ def _class_targets(op, target, xp):
     return t
 
 
-def cross_entropy(input, target, weight=None, reduction: str = "mean"):
-    """l_n = -w[t_n] log softmax(x_n)[t_n] for logits (N, C) or (N, C, d1, ...) and class indices.
+def cross_entropy(input, target, weight=None, reduction: str = "mean", ignore_index: int = -100,
+                  label_smoothing: float = 0.0):
+    """Cross-entropy of logits (N, C) or (N, C, d1, ...), PyTorch's ``F.cross_entropy``.
 
-    With class weights and reduction='mean', the sum is divided by sum_n w[t_n] (PyTorch's rule).
+    With class indices t:   l_n = -w[t_n] log p_n[t_n],   p_n = softmax(x_n)
+        ignore_index: samples whose target equals it add nothing and leave the mean's denominator;
+        reduction='mean' divides by sum_n w[t_n] over the samples kept (PyTorch's rule).
+    With class probabilities T (same shape as the input):   l_n = -sum_c w_c T_nc log p_nc,
+        and 'mean' divides by the number of samples.
+    label_smoothing eps mixes the target with the uniform distribution: (1 - eps) target + eps / C.
+
+    The common case (indices, no ignored sample, no smoothing) is one fused op with the
+    derivative dl_n/dx_n = w[t_n] (p_n - onehot(t_n)); the others are composed from log_softmax.
     """
+    op = "cross_entropy"
     xp = backend.array_module(input.data)
-    t = _class_targets("cross_entropy", target, xp)
-    _check_not_empty("cross_entropy", input)
-    if input.ndim > 2:             # (N, C, d1, ...) -> (N * d1 * ..., C)
-        c = input.shape[1]
-        moved = input.permute(0, *range(2, input.ndim), 1)
-        if t.shape != input.shape[:1] + input.shape[2:]:
-            raise ValueError(f"cross_entropy: target shape {t.shape} does not match input {input.shape}")
-        input, t = moved.reshape(-1, c), t.reshape(-1)
-    elif input.ndim != 2:
-        raise ValueError(f"cross_entropy: expected logits (N, C), got {input.shape}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    smoothing = checks.finite_number(op, "label_smoothing", label_smoothing, minimum=0, maximum=1)
+    _check_not_empty(op, input)
+    if input.ndim < 2:
+        raise ValueError(f"{op}: expected logits (N, C) or (N, C, d1, ...), got {input.shape}")
+    c = input.shape[1]
+    raw = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    probabilities = raw.dtype.kind == "f"
+    if probabilities and raw.shape == input.shape[:1] + input.shape[2:]:
+        raise TypeError(f"{op}: target must hold integer class indices, got dtype {raw.dtype} (class "
+                        f"probabilities must have the input's shape {input.shape})")
+    if probabilities and raw.shape != input.shape:
+        raise ValueError(f"{op}: probability targets must have the input's shape {input.shape}, got {raw.shape}")
+    if not probabilities and raw.shape != input.shape[:1] + input.shape[2:]:
+        raise ValueError(f"{op}: target shape {raw.shape} does not match input {input.shape}; expected "
+                         f"{input.shape[:1] + input.shape[2:]} class indices")
+    if input.ndim > 2:             # (N, C, d1, ...) -> (N * d1 * ..., C), the target likewise
+        input = input.permute(0, *range(2, input.ndim), 1).reshape(-1, c)
+        raw = (xp.moveaxis(raw, 1, -1).reshape(-1, c) if probabilities else raw.reshape(-1))
     w = None if weight is None else xp.asarray(weight.data if isinstance(weight, Tensor) else weight,
                                                dtype=input.dtype)
-    loss = _losses.CrossEntropy(t, w)(input)
-    if reduction == "mean" and w is not None:
-        return loss.sum() / float(w[t].sum())
-    return _reduce(loss, reduction, "cross_entropy")
+    if w is not None and w.shape != (c,):
+        raise ValueError(f"{op}: weight must have one entry per class ({c},), got {w.shape}")
+    if probabilities:
+        soft = raw.astype(input.dtype) * (1 - smoothing) + smoothing / c
+        logp = input.log_softmax(1)
+        per_class = logp * Tensor(soft if w is None else soft * w)
+        return _reduce(-per_class.sum(1), reduction, op)
+    t = _class_targets(op, raw, xp)
+    kept = t != ignore_index
+    if t.size and kept.any() and (int(t[kept].min()) < 0 or int(t[kept].max()) >= c):
+        raise IndexError(f"{op}: target values must be in [0, {c - 1}] (or ignore_index {ignore_index}), got "
+                         f"[{int(t[kept].min())}, {int(t[kept].max())}]")
+    if smoothing == 0 and bool(kept.all()):
+        loss = _losses.CrossEntropy(t, w)(input)
+        if reduction == "mean" and w is not None:
+            return loss.sum() / float(w[t].sum())
+        return _reduce(loss, reduction, op)
+    safe = xp.where(kept, t, 0)
+    sample_weight = (xp.ones(len(t), dtype=input.dtype) if w is None else w[safe]) * kept
+    logp = input.log_softmax(1)
+    loss = -logp[xp.arange(len(t)), safe] * Tensor(sample_weight)
+    if smoothing:
+        class_weight = xp.ones(c, dtype=input.dtype) if w is None else w
+        uniform = -(logp * Tensor(class_weight)).sum(1) * Tensor(kept.astype(input.dtype)) / c
+        loss = loss * (1 - smoothing) + uniform * smoothing
+    if reduction == "mean":
+        return loss.sum() / float(sample_weight.sum())
+    return _reduce(loss, reduction, op)
 
 
-def nll_loss(input, target, weight=None, reduction: str = "mean"):
-    """l_n = -w[t_n] input[n, t_n] for log-probabilities (N, C) (e.g. the output of log_softmax)."""
+def nll_loss(input, target, weight=None, reduction: str = "mean", ignore_index: int = -100):
+    """l_n = -w[t_n] input[n, t_n] for log-probabilities (N, C) or (N, C, d1, ...) (e.g. the output of
+    log_softmax) and class indices; ``ignore_index`` and the weighted mean as in ``cross_entropy``."""
+    op = "nll_loss"
     xp = backend.array_module(input.data)
-    t = _class_targets("nll_loss", target, xp)
-    if input.ndim != 2 or t.shape != input.shape[:1]:
-        raise ValueError(f"nll_loss: expected input (N, C) and target (N,), got {input.shape} and {t.shape}")
-    _check_not_empty("nll_loss", input)
-    if t.size and (int(t.min()) < 0 or int(t.max()) >= input.shape[1]):
-        raise IndexError(f"nll_loss: target values must be class indices in [0, {input.shape[1] - 1}], got "
-                         f"[{int(t.min())}, {int(t.max())}]")
-    picked = input[xp.arange(input.shape[0]), t]
-    if weight is None:
-        return _reduce(-picked, reduction, "nll_loss")
-    w = xp.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)[t]
-    loss = -picked * Tensor(w)
-    return loss.sum() / float(w.sum()) if reduction == "mean" else _reduce(loss, reduction, "nll_loss")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    t = _class_targets(op, target, xp)
+    if input.ndim < 2 or t.shape != input.shape[:1] + input.shape[2:]:
+        raise ValueError(f"{op}: expected input (N, C) or (N, C, d1, ...) and target (N,) or (N, d1, ...), got "
+                         f"{input.shape} and {t.shape}")
+    _check_not_empty(op, input)
+    c = input.shape[1]
+    if input.ndim > 2:
+        input, t = input.permute(0, *range(2, input.ndim), 1).reshape(-1, c), t.reshape(-1)
+    kept = t != ignore_index
+    if t.size and kept.any() and (int(t[kept].min()) < 0 or int(t[kept].max()) >= c):
+        raise IndexError(f"{op}: target values must be class indices in [0, {c - 1}] (or ignore_index "
+                         f"{ignore_index}), got [{int(t[kept].min())}, {int(t[kept].max())}]")
+    safe = xp.where(kept, t, 0)
+    w = (xp.ones(c, dtype=input.dtype) if weight is None
+         else xp.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype))
+    sample_weight = w[safe] * kept
+    loss = -input[xp.arange(len(t)), safe] * Tensor(sample_weight)
+    if reduction == "mean":
+        return loss.sum() / float(sample_weight.sum())
+    return _reduce(loss, reduction, op)
 
 
 def gaussian_kl(mu, logvar, reduction: str = "sum"):
@@ -202,14 +257,15 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    def __init__(self, weight=None, reduction: str = "mean"):
+    def __init__(self, weight=None, reduction: str = "mean", ignore_index: int = -100,
+                 label_smoothing: float = 0.0):
         super().__init__(reduction)
-        self.weight = weight
+        self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input, target):
-        return cross_entropy(input, target, self.weight, self.reduction)
+        return cross_entropy(input, target, self.weight, self.reduction, self.ignore_index, self.label_smoothing)
 
 
 class NLLLoss(CrossEntropyLoss):
     def forward(self, input, target):
-        return nll_loss(input, target, self.weight, self.reduction)
+        return nll_loss(input, target, self.weight, self.reduction, self.ignore_index)
