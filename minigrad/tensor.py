@@ -553,6 +553,9 @@ class Tensor:
 
     view = reshape
 
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
     def transpose(self, *dims):
         """No dims: reverse all axes. Two dims: swap them (PyTorch's ``transpose(dim0, dim1)``)."""
         if not dims:

@@ -240,3 +240,47 @@ def test_nll_loss_with_ignore_index_and_spatial_dims_matches_pytorch(spatial):
     ours.backward()
     theirs.backward()
     np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_smooth_l1_batch_norm_view_as_and_adadelta_match_pytorch():
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((4, 3)) * 2, rng.standard_normal((4, 3))
+    for beta in (1.0, 0.5):
+        ours_x = mg.tensor(x, requires_grad=True)
+        ours = F.smooth_l1_loss(ours_x, mg.tensor(y), beta=beta)
+        theirs_x = torch.tensor(x, requires_grad=True)
+        theirs = torch.nn.functional.smooth_l1_loss(theirs_x, torch.tensor(y), beta=beta)
+        ours.backward()
+        theirs.backward()
+        np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-12)
+        np.testing.assert_allclose(ours_x.grad.data, theirs_x.grad.numpy(), rtol=1e-10)
+    images = rng.standard_normal((5, 3, 2, 2))
+    mean_o, var_o = mg.zeros(3, dtype=mg.float64), mg.ones(3, dtype=mg.float64)
+    mean_t, var_t = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+    out_o = F.batch_norm(mg.tensor(images), mean_o, var_o, training=True, momentum=0.2)
+    out_t = torch.nn.functional.batch_norm(torch.tensor(images), mean_t, var_t, training=True, momentum=0.2)
+    np.testing.assert_allclose(out_o.data, out_t.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(mean_o.data, mean_t.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(var_o.data, var_t.numpy(), rtol=1e-10)
+    evaluated = F.batch_norm(mg.tensor(images), mean_o, var_o, training=False)
+    np.testing.assert_allclose(evaluated.data, torch.nn.functional.batch_norm(torch.tensor(images), mean_t, var_t).numpy(),
+                               rtol=1e-10, atol=1e-12)
+    assert mg.zeros(2, 6).view_as(mg.zeros(3, 4)).shape == (3, 4)
+    w_o, w_t = mg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    opt_o, opt_t = mg.optim.Adadelta([w_o], lr=0.5, weight_decay=0.1), torch.optim.Adadelta([w_t], lr=0.5, weight_decay=0.1)
+    for _ in range(5):
+        opt_o.zero_grad()
+        (w_o * w_o * w_o).sum().backward()
+        opt_o.step()
+        opt_t.zero_grad()
+        (w_t * w_t * w_t).sum().backward()
+        opt_t.step()
+    np.testing.assert_allclose(w_o.data, w_t.detach().numpy(), rtol=1e-10)
+
+
+def test_smooth_l1_loss_gradient():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((3, 4)) * 2
+    x[np.abs(np.abs(x) - 1.0) < 0.05] += 0.2          # away from the |d| = beta seam
+    assert mg.gradcheck(lambda t: F.smooth_l1_loss(t, mg.zeros(3, 4, dtype=mg.float64)), [mg.tensor(x, requires_grad=True)])

@@ -15,6 +15,7 @@ from minigrad import backend, checks
 from minigrad.ops import conv as _conv
 from minigrad.ops import noise as _noise
 from minigrad.ops import shape as _shape_ops
+from minigrad.grad_mode import no_grad
 from minigrad.random import _generator
 from minigrad.tensor import Tensor, as_tensor
 
@@ -82,6 +83,33 @@ def pad(input, pad, mode="constant", value=0.0):
     return _shape_ops.Pad(tuple(widths), value)(input)
 
 
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """PyTorch's functional batch norm: normalise over every axis but the channels (dim 1) with the
+    batch statistics (training, and then running_mean / running_var are updated in place with
+    ``momentum``) or the running ones (evaluation)."""
+    from minigrad.ops.normalization import BatchNorm
+    input = as_tensor(input)
+    c = input.shape[1] if input.ndim >= 2 else None
+    if c is None:
+        raise ValueError(f"batch_norm: expected input (N, C, ...), got {input.shape}")
+    xp = backend.array_module(input.data)
+    weight = as_tensor(weight) if weight is not None else Tensor(xp.ones(c, dtype=input.dtype))
+    bias = as_tensor(bias) if bias is not None else Tensor(xp.zeros(c, dtype=input.dtype))
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation (training=False) needs running_mean and running_var")
+        return BatchNorm(eps, as_tensor(running_mean).data, as_tensor(running_var).data)(input, weight, bias)
+    op = BatchNorm(eps)
+    y = op(input, weight, bias)
+    m = input.numel() // c
+    if running_mean is not None and running_var is not None:
+        with no_grad():
+            running_mean.mul_(1 - momentum).add_(op.batch_mean.reshape(-1) * momentum)
+            running_var.mul_(1 - momentum).add_(op.batch_var.reshape(-1) * (m / max(m - 1, 1)) * momentum)
+    return y
+
+
 def upsample_nearest(input, scale_factor=2):
     return _conv.UpsampleNearest(_pair(scale_factor))(as_tensor(input))
 
@@ -105,5 +133,5 @@ def reparameterize(mu, logvar, eps=None, generator=None):
 from minigrad.nn.dropout import dropout  # noqa: E402,F401
 from minigrad.nn.losses import (  # noqa: E402,F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl, gaussian_kl_between,
-    l1_loss, mse_loss, nll_loss,
+    l1_loss, mse_loss, nll_loss, smooth_l1_loss,
 )

@@ -80,6 +80,20 @@ def l1_loss(input, target, reduction: str = "mean"):
     return _reduce(MF.abs(input - target), reduction, "l1_loss")
 
 
+def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
+    """l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = x - y (Huber's loss / beta).
+    dl/dx = d / beta inside, sign(d) outside."""
+    target = _target(input, target)
+    _check_same_shape("smooth_l1_loss", input, target)
+    _check_not_empty("smooth_l1_loss", input)
+    beta = checks.finite_number("smooth_l1_loss", "beta", beta, minimum=0)
+    d = input - target
+    if beta == 0:
+        return _reduce(MF.abs(d), reduction, "smooth_l1_loss")
+    inside = MF.abs(d).data < beta
+    return _reduce(MF.where(inside, 0.5 * d * d / beta, MF.abs(d) - 0.5 * beta), reduction, "smooth_l1_loss")
+
+
 def binary_cross_entropy(input, target, weight=None, reduction: str = "mean"):
     """l = -[y log p + (1 - y) log(1 - p)] on probabilities p, logs clamped at -100 like PyTorch.
 

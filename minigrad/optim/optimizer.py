@@ -42,7 +42,7 @@ class Optimizer:
     def _check_hyperparameters(self, group):
         """Finite, in range, checked before the optimizer exists (a NaN learning rate is refused)."""
         op = type(self).__name__
-        for key in ("lr", "momentum", "dampening", "weight_decay", "eps", "alpha"):
+        for key in ("lr", "momentum", "dampening", "weight_decay", "eps", "alpha", "rho"):
             if key in group:
                 checks.finite_number(op, key, group[key], minimum=0)
         if "betas" in group:
