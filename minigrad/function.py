@@ -296,9 +296,12 @@ def _is_fresh(gx, gys, gxs) -> bool:
 
     An op's backward returns new arrays, or dL/dy itself or a view of it (Add returns gy for
     both inputs, Reshape a view); it never returns an array it keeps (a test checks this for
-    every op). So a gradient is fresh unless it shares memory with one of the gys it was given,
-    or is returned twice by the same call.
+    every op). So a gradient is fresh when it owns its memory (not a view: a broadcast view is
+    read-only and may share its base), shares none with the gys it was given, and is not
+    returned twice by the same call.
     """
+    if gx.base is not None:
+        return False
     xp = backend.array_module(gx)
     if any(type(gy) is type(gx) and xp.may_share_memory(gx, gy) for gy in gys):
         return False

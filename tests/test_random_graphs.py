@@ -468,3 +468,17 @@ def test_the_check_catches_a_wrong_backward(monkeypatch):
     analytic, frozen = backward_gradients(program)
     with pytest.raises(AssertionError):
         np.testing.assert_allclose(analytic[0], numerical_gradients(program, frozen)[0], rtol=1e-5, atol=1e-6)
+
+
+def test_a_leaf_gradient_that_is_a_broadcast_view_is_copied_so_it_can_accumulate():
+    """Found by the thorough profile: mean's backward broadcasts a fresh temporary; stored as the
+    leaf's .grad without a copy it was read-only, and a second backward could not add into it."""
+    x = mg.tensor(1.5, dtype=mg.float64, requires_grad=True)
+    y = mg.abs(x.mean()).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 2.0 and x.grad.data.flags.writeable
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    w.sum().backward()
+    w.grad.data *= 3                                  # what clip_grad_norm_ does: must be allowed
+    np.testing.assert_array_equal(w.grad.data, [3.0, 3.0])
