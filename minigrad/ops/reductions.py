@@ -12,11 +12,6 @@ from minigrad.backend import array_module
 from minigrad.function import Function
 
 
-def normalize_axes(dim, ndim, op="reduction"):
-    """``dim`` (None, int or tuple, negatives allowed) as a sorted tuple of axes in [0, ndim)."""
-    return checks.axes(op, dim, ndim)
-
-
 class _Reduction(Function):
     """Shared plumbing: parse ``dim``/``keepdim``; restore reduced axes in backward."""
 
@@ -24,7 +19,7 @@ class _Reduction(Function):
         self.dim, self.keepdim = dim, keepdim
 
     def _axes(self, x):
-        self.axes = normalize_axes(self.dim, x.ndim, type(self).__name__.lower())
+        self.axes = checks.axes(type(self).__name__.lower(), self.dim, x.ndim)
         self.in_shape = x.shape
         return self.axes
 
