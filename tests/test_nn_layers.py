@@ -4,6 +4,8 @@ convolution; tie rules; initialisation; bad input."""
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -14,12 +16,25 @@ import minigrad.nn.functional as F
 from minigrad import nn
 from minigrad.ops.conv import conv2d_reference, conv_output_size, conv_transpose_output_size
 from tests.strategies import arrays, leaf
+from minigrad.ops import conv as conv_ops
+
+
+@contextlib.contextmanager
+def conv_path(path):
+    """Run the convolutions on one of their two im2col paths: "auto" (the measured rule),
+    "phased" (block copies wherever the geometry allows, however many extra columns), "gather"."""
+    saved = conv_ops.PHASE_EXTRA_COLUMNS
+    conv_ops.PHASE_EXTRA_COLUMNS = {"auto": saved, "phased": float("inf"), "gather": -1}[path]
+    try:
+        yield
+    finally:
+        conv_ops.PHASE_EXTRA_COLUMNS = saved
 
 
 @st.composite
 def conv_case(draw):
     n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     padding = (draw(st.integers(0, 2)), draw(st.integers(0, 2)))
     dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
@@ -29,8 +44,13 @@ def conv_case(draw):
     return (n, c, h, w), (o, c) + kernel, stride, padding, dilation, draw(st.booleans())
 
 
-@given(case=conv_case(), data=st.data())
-def test_conv2d(case, data):
+@given(case=conv_case(), path=st.sampled_from(["auto", "phased"]), data=st.data())
+def test_conv2d(case, path, data):
+    with conv_path(path):
+        check_conv2d(case, data)
+
+
+def check_conv2d(case, data):
     x_shape, w_shape, stride, padding, dilation, bias = case
     x, w = data.draw(arrays(x_shape, layout=False)), data.draw(arrays(w_shape, layout=False))
     b = data.draw(arrays((w_shape[0],))) if bias else None
@@ -57,8 +77,13 @@ def conv_transpose_case(draw):
     return (n, c, h, w), (c, o) + kernel, stride, padding, output_padding, dilation, draw(st.booleans())
 
 
-@given(case=conv_transpose_case(), data=st.data())
-def test_conv_transpose2d(case, data):
+@given(case=conv_transpose_case(), path=st.sampled_from(["auto", "phased"]), data=st.data())
+def test_conv_transpose2d(case, path, data):
+    with conv_path(path):
+        check_conv_transpose2d(case, data)
+
+
+def check_conv_transpose2d(case, data):
     x_shape, w_shape, stride, padding, output_padding, dilation, bias = case
     out_hw = tuple(conv_transpose_output_size(x_shape[2 + a], w_shape[2 + a], stride[a], padding[a],
                                               output_padding[a], dilation[a]) for a in (0, 1))
@@ -235,6 +260,42 @@ def test_layer_errors_name_the_layer_and_shapes():
         F.conv_transpose2d(mg.randn(1, 1, 3, 3), mg.randn(1, 1, 3, 3), stride=2, output_padding=2)
     with pytest.raises(ValueError, match=r"pool2d: kernel \(5, 5\) is larger than the input \(3, 3\)"):
         F.max_pool2d(mg.randn(1, 1, 3, 3), 5)
+
+
+@pytest.mark.parametrize("x_shape, w_shape, stride, padding", [
+    ((2, 3, 28, 28), (4, 3, 3, 3), 1, 1),       # the CNN's convolutions
+    ((2, 3, 14, 14), (4, 3, 3, 3), 1, 1),
+    ((2, 1, 28, 28), (4, 1, 4, 4), 2, 1),       # the DCGAN discriminator's
+    ((2, 4, 14, 14), (3, 4, 4, 4), 2, 1),
+    ((2, 2, 9, 11), (3, 2, 4, 2), (2, 1), (1, 0)),
+])
+def test_both_im2col_paths_agree_with_the_loops_on_course_shapes(x_shape, w_shape, stride, padding):
+    """The phase path (contiguous block copies) and the gather path give the loops' values, and
+    the same gradients, for conv2d and for conv_transpose2d (its adjoint) at the shapes the lessons use."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal(x_shape), rng.standard_normal(w_shape)
+    pair = (lambda v: v if isinstance(v, tuple) else (v, v))
+    stride, padding = pair(stride), pair(padding)
+    results = {}
+    for path in ("gather", "phased"):
+        with conv_path(path):
+            geometry = conv_ops.conv_geometry(x_shape[2:], w_shape[2:], stride, padding, (1, 1))
+            assert geometry.phased == (path == "phased")
+            xt, wt = leaf(x.copy()), leaf(w.copy())
+            y = F.conv2d(xt, wt, None, stride, padding)
+            g = np.random.default_rng(1).standard_normal(y.shape)
+            y.backward(g)
+            # the transposed convolution of g with the same weight, back to x's size
+            gt, wt2 = leaf(g.copy()), leaf(w.copy())
+            out_pad = tuple(x_shape[2 + a] - conv_ops.conv_transpose_output_size(y.shape[2 + a], w_shape[2 + a],
+                                                                                 stride[a], padding[a]) for a in (0, 1))
+            z = F.conv_transpose2d(gt, wt2, None, stride, padding, out_pad)
+            z.backward(x)
+            results[path] = [y.data, xt.grad.data, wt.grad.data, z.data, gt.grad.data, wt2.grad.data]
+    np.testing.assert_allclose(results["gather"][0], conv2d_reference(x, w, None, stride, padding), atol=1e-10)
+    np.testing.assert_allclose(results["gather"][1], results["gather"][3], atol=1e-10)   # dL/dx = conv_T(g)
+    for a, b in zip(results["gather"], results["phased"]):
+        np.testing.assert_allclose(b, a, atol=1e-10)
 
 
 def test_conv_in_batch_chunks_matches_the_whole_batch(monkeypatch):

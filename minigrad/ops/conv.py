@@ -19,11 +19,21 @@ matrix.
     im2col   x (N, C, H, W)  ->  cols (C*kh*kw, N*Ho*Wo), one column per output pixel
     col2im   cols  ->  x, *adding* where patches overlap     (the adjoint of im2col)
 
-im2col is a strided *view* of the padded input (no Python loop over pixels) that one
-reshape copies into the matrix; col2im loops over the kh*kw kernel offsets, never over
-output pixels. Laid out this way, each row of the matrix is a run of whole image rows, so
-both copies move memory in long contiguous runs, and the forward product and both
-gradient products (dL/dW and dL/dcols) are single large matrix products.
+im2col is built in one of two ways, both without a Python loop over pixels:
+
+* **gather** (any stride and dilation): a strided *view* (C, kh, kw, N, Ho, Wo) of the padded
+  input, which one reshape copies into the matrix; copies move runs of Wo numbers.
+* **phases** (stride 1, or a kernel that is a multiple of the stride -- the CNN's 3x3 and the
+  DCGAN's 4x4 stride-2 convolutions): split the padded input into its s x s phases
+  (space-to-depth: phase (a, b) holds the pixels at rows a, a+s, ... and columns b, b+s, ...).
+  Inside a phase the convolution has stride 1, and then kernel tap (u, v) reads, for every output
+  pixel at once, one *contiguous* run of the flattened phase image -- if each output row is
+  allowed Wq - Wo extra columns (Wq the phase width) that are computed and thrown away. The
+  copies become whole-image block copies, for a few percent more matrix-product work.
+
+col2im is the adjoint of whichever im2col was used: the same loop over the kh*kw kernel
+offsets, adding instead of copying. The forward product and both gradient products (dL/dW and
+dL/dcols) are single large matrix products.
 
 Memory: the patch matrix holds N*Ho*Wo * C*kh*kw numbers -- about kh*kw times the input
 (9x for a 3x3 kernel with stride 1). That is the price of using one matrix product, so a
@@ -36,6 +46,8 @@ weight, and vice versa. Both are written with the same two helpers.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from minigrad.backend import array_module
 from minigrad.function import Function
@@ -98,21 +110,99 @@ def _windows(x_padded, kernel, stride, dilation, out_size):
     return xp.lib.stride_tricks.as_strided(x_padded, shape=shape, strides=strides)
 
 
-def im2col(x, kernel, stride, padding, dilation):
-    """x (N, C, H, W) -> (cols (C*kh*kw, N*Ho*Wo), (Ho, Wo))."""
-    n, c, h, w = x.shape
-    out = (conv_output_size(h, kernel[0], stride[0], padding[0], dilation[0]),
-           conv_output_size(w, kernel[1], stride[1], padding[1], dilation[1]))
-    windows = _windows(_pad(x, padding), kernel, stride, dilation, out)
-    return windows.reshape(c * kernel[0] * kernel[1], n * out[0] * out[1]), out
+# The phase path's extra columns per output row, at most this fraction of Wo (a measured choice).
+PHASE_EXTRA_COLUMNS = 1 / 8
 
 
-def col2im(cols, in_shape, kernel, stride, padding, dilation, out_size):
-    """The adjoint of im2col: cols (C*kh*kw, N*Ho*Wo) -> (N, C, H, W), summing overlaps."""
+class Geometry(NamedTuple):
+    """One convolution's sizes, and how its patch matrix lays out output pixels.
+
+    ``row`` is the number of matrix columns per output row: Wo for the general (gather) path;
+    for the phase path it is the width Wq of one phase image, so each output row carries
+    Wq - Wo extra columns that are computed and thrown away (see ``im2col``)."""
+    in_size: tuple          # (H, W)
+    out_size: tuple         # (Ho, Wo)
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    phased: bool            # True: the phase path (contiguous block copies) applies
+    phase_size: tuple       # (Hq, Wq): rows and columns of one phase image (phase path only)
+
+    @property
+    def row(self):
+        return self.phase_size[1] if self.phased else self.out_size[1]
+
+
+def conv_geometry(in_size, kernel, stride, padding, dilation, out_size=None):
+    """The Geometry of a convolution of an (H, W) input; ``out_size`` may cut the output short
+    (a transposed convolution's output_padding can leave its input smaller than a full conv's output)."""
+    if out_size is None:
+        out_size = tuple(conv_output_size(in_size[a], kernel[a], stride[a], padding[a], dilation[a]) for a in (0, 1))
+    # The phase path needs every kernel tap to land on the same phase at a fixed offset:
+    # true for stride 1 (any dilation) and for kernels that are a multiple of the stride.
+    phased = all(stride[a] == 1 or (dilation[a] == 1 and kernel[a] % stride[a] == 0) for a in (0, 1))
+    wq = -(-(in_size[1] + 2 * padding[1]) // stride[1])
+    # ... and it computes Wq - Wo extra columns per output row: worth it only while they are few
+    # (measured: 2 extra per 28 wins, 1 extra per 7 loses more in the matrix product than it saves).
+    phased = phased and wq - out_size[1] <= PHASE_EXTRA_COLUMNS * out_size[1]
+    phase_size = (0, 0)
+    if phased:
+        taps, step = _phase_taps(kernel, stride, dilation)
+        # rows to hold the padded input, and enough that the last tap's run of out_size[0] rows fits
+        reach = (out_size[0] + (taps[0] - 1) * step[0]) * wq + (taps[1] - 1) * step[1]
+        hq = max(-(-(in_size[0] + 2 * padding[0]) // stride[0]), -(-reach // wq))
+        phase_size = (hq, wq)
+    return Geometry(tuple(in_size), tuple(out_size), tuple(kernel), tuple(stride), tuple(padding), tuple(dilation),
+                    phased, phase_size)
+
+
+def _phase_taps(kernel, stride, dilation):
+    """Kernel offset u = t * s + a reads phase a at row offset t * step (step = d when s = 1)."""
+    taps = tuple(kernel[a] // stride[a] for a in (0, 1))
+    step = tuple(dilation[a] if stride[a] == 1 else 1 for a in (0, 1))
+    return taps, step
+
+
+def im2col(x, g):
+    """x (N, C, H, W) -> the patch matrix (C*kh*kw, N*Ho*row), one column per output pixel."""
+    return _im2col_phased(x, g) if g.phased else _im2col_gather(x, g)
+
+
+def col2im(cols, n, channels, g):
+    """The adjoint of im2col: the patch matrix -> (N, C, H, W), adding where patches overlap."""
+    return _col2im_phased(cols, n, channels, g) if g.phased else _col2im_gather(cols, n, channels, g)
+
+
+def pixels_to_columns(y, g):
+    """(N, O, Ho, Wo) -> (O, N*Ho*row): the layout of the patch matrix's columns (zeros in the
+    extra columns of the phase path, so they add nothing)."""
+    n, o, ho, wo = y.shape
+    if g.row == wo:
+        return y.transpose(1, 0, 2, 3).reshape(o, -1)
+    out = array_module(y).zeros((o, n, ho, g.row), dtype=y.dtype)
+    out[..., :wo] = y.transpose(1, 0, 2, 3)
+    return out.reshape(o, -1)
+
+
+def columns_to_pixels(cols, n, g):
+    """(O, N*Ho*row) -> an (N, O, Ho, Wo) view: the inverse of ``pixels_to_columns``."""
+    ho, wo = g.out_size
+    return cols.reshape(-1, n, ho, g.row)[..., :wo].transpose(1, 0, 2, 3)
+
+
+# ---- the general path: a strided gather (any stride and dilation) --------------------------------
+def _im2col_gather(x, g):
+    n, c = x.shape[:2]
+    (kh, kw), (ho, wo) = g.kernel, g.out_size
+    windows = _windows(_pad(x, g.padding), g.kernel, g.stride, g.dilation, g.out_size)
+    return windows.reshape(c * kh * kw, n * ho * wo)
+
+
+def _col2im_gather(cols, n, c, g):
     xp = array_module(cols)
-    n, c, h, w = in_shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
-    ho, wo = out_size
+    (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g.in_size, g.kernel, g.stride, g.padding, g.dilation
+    ho, wo = g.out_size
     cols = cols.reshape(c, kh, kw, n, ho, wo)
     # Sum in the columns' own (C, N, H, W) order, so each add reads contiguous memory, and
     # turn the result into NCHW once at the end (a view; the caller's next write copies it).
@@ -124,9 +214,59 @@ def col2im(cols, in_shape, kernel, stride, padding, dilation, out_size):
     return padded[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
 
 
-def _to_columns(y):
-    """(N, C, H, W) -> (C, N*H*W): one column per pixel, the layout of im2col's matrix."""
-    return y.transpose(1, 0, 2, 3).reshape(y.shape[1], -1)
+# ---- the phase path: whole-image block copies ----------------------------------------------------
+def _phases(x, g):
+    """The zero-padded input split into its s_h x s_w phases, (C, N, s_h, s_w, Hq, Wq):
+    phases[c, n, a, b, q, r] = x_padded[n, c, q s_h + a, r s_w + b]. For stride 1 there is one phase,
+    the padded image itself."""
+    xp = array_module(x)
+    n, c, h, w = x.shape
+    (sh, sw), (ph, pw), (hq, wq) = g.stride, g.padding, g.phase_size
+    phases = xp.zeros((c, n, sh, sw, hq, wq), dtype=x.dtype)
+    channels_first = x.transpose(1, 0, 2, 3)
+    for a in range(sh):
+        for b in range(sw):
+            row, col = (a - ph) % sh, (b - pw) % sw        # the first input row/column in phase (a, b)
+            rows, cols = channels_first[:, :, row::sh, col::sw].shape[2:]
+            q, r = (row + ph) // sh, (col + pw) // sw
+            phases[:, :, a, b, q:q + rows, r:r + cols] = channels_first[:, :, row::sh, col::sw]
+    return phases
+
+
+def _tap_view(phases, g):
+    """A strided view (C, th, s_h, tw, s_w, N, Ho*Wq) of the phases: kernel offset
+    (u, v) = (t_h s_h + a, t_w s_w + b) reads phase (a, b) from flat position t_h step_h Wq + t_w step_w
+    on, a *contiguous* run of Ho*Wq numbers (whole phase rows, extra columns included)."""
+    xp = array_module(phases)
+    c, n, sh, sw, hq, wq = phases.shape
+    (th, tw), (step_h, step_w) = _phase_taps(g.kernel, g.stride, g.dilation)
+    e = phases.itemsize
+    sc, sn, sa, sb = phases.strides[:4]
+    return xp.lib.stride_tricks.as_strided(
+        phases, shape=(c, th, sh, tw, sw, n, g.out_size[0] * wq),
+        strides=(sc, step_h * wq * e, sa, step_w * e, sb, sn, e))
+
+
+def _im2col_phased(x, g):
+    c, (kh, kw) = x.shape[1], g.kernel
+    return _tap_view(_phases(x, g), g).reshape(c * kh * kw, -1)
+
+
+def _col2im_phased(cols, n, c, g):
+    xp = array_module(cols)
+    (h, w), (sh, sw), (ph, pw), (hq, wq) = g.in_size, g.stride, g.padding, g.phase_size
+    (th, tw), (step_h, step_w) = _phase_taps(g.kernel, g.stride, g.dilation)
+    run = g.out_size[0] * wq
+    cols = cols.reshape(c, th, sh, tw, sw, n, run)
+    phases = xp.zeros((c, n, sh, sw, hq * wq), dtype=cols.dtype)
+    for t in range(th):              # one contiguous add per kernel offset
+        for a in range(sh):
+            for u in range(tw):
+                for b in range(sw):
+                    start = t * step_h * wq + u * step_w
+                    phases[:, :, a, b, start:start + run] += cols[:, t, a, u, b]
+    padded = phases.reshape(c, n, sh, sw, hq, wq).transpose(0, 1, 4, 2, 5, 3).reshape(c, n, hq * sh, wq * sw)
+    return padded[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
 
 
 # The patch matrix of a whole batch can be large (9x the input for a 3x3 kernel), so it is
@@ -159,9 +299,6 @@ class Conv2d(Function):
     def __init__(self, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
         self.stride, self.padding, self.dilation = stride, padding, dilation
 
-    def _im2col(self, x):
-        return im2col(x, self.weight.shape[2:], self.stride, self.padding, self.dilation)[0]
-
     def forward(self, x, weight, bias=None):
         if x.ndim != 4 or weight.ndim != 4 or x.shape[1] != weight.shape[1]:
             raise ValueError(f"conv2d: input {x.shape} and weight {weight.shape} do not match; expected "
@@ -175,37 +312,35 @@ class Conv2d(Function):
                                  f"the padded input {x.shape[2:]} + padding {self.padding}")
         xp = array_module(x)
         n, o = x.shape[0], weight.shape[0]
-        out = tuple(conv_output_size(x.shape[2 + a], kernel[a], self.stride[a], self.padding[a], self.dilation[a])
-                    for a in (0, 1))
-        self.x, self.weight, self.out_size = x, weight, out
-        self.chunks = batch_chunks(n, out[0] * out[1] * weight[0].size * x.itemsize)
+        g = conv_geometry(x.shape[2:], kernel, self.stride, self.padding, self.dilation)
+        self.x, self.weight, self.geometry = x, weight, g
+        self.chunks = batch_chunks(n, g.out_size[0] * g.row * weight[0].size * x.itemsize)
         wm = weight.reshape(o, -1)
-        y = xp.empty((n, o) + out, dtype=x.dtype)
+        y = xp.empty((n, o) + g.out_size, dtype=x.dtype)
         self.cols = None
         for a, b in self.chunks:
-            cols = self._im2col(x[a:b])
+            cols = im2col(x[a:b], g)
             if len(self.chunks) == 1:
                 self.cols = cols        # one chunk: keep it for dL/dW rather than rebuild it
-            y[a:b] = gemm(wm, cols).reshape(o, b - a, out[0], out[1]).transpose(1, 0, 2, 3)
+            y[a:b] = columns_to_pixels(gemm(wm, cols), b - a, g)
         if bias is not None:
             y += bias[:, None, None]
         return y
 
     def backward(self, gy):
         xp = array_module(gy)
-        x, weight = self.x, self.weight
+        x, weight, g = self.x, self.weight, self.geometry
         wm = weight.reshape(weight.shape[0], -1)
         need_x, need_w = self.inputs[0].requires_grad, self.inputs[1].requires_grad
         gx = xp.empty(x.shape, dtype=gy.dtype) if need_x else None
         gw = xp.zeros(wm.shape, dtype=gy.dtype) if need_w else None
         for a, b in self.chunks:
-            g = _to_columns(gy[a:b])                                # (O, n_chunk*Ho*Wo)
+            g_cols = pixels_to_columns(gy[a:b], g)                  # (O, n_chunk*Ho*row)
             if need_w:
-                gw += gemm(g, (self.cols if self.cols is not None else self._im2col(x[a:b])).T)
+                gw += gemm(g_cols, (self.cols if self.cols is not None else im2col(x[a:b], g)).T)
             self.cols = None            # free the patch matrix before dL/dcols (as large) is made
             if need_x:
-                gx[a:b] = col2im(gemm(wm.T, g), (b - a,) + x.shape[1:], weight.shape[2:], self.stride, self.padding,
-                                 self.dilation, self.out_size)
+                gx[a:b] = col2im(gemm(wm.T, g_cols), b - a, x.shape[1], g)
         gw = None if gw is None else gw.reshape(weight.shape)
         if len(self.inputs) == 2:
             return gx, gw
@@ -225,7 +360,8 @@ class ConvTranspose2d(Function):
     and so, reading Conv2d's formulas backwards, with R = im2col(dL/dy) (one column per pixel of x):
         dL/dX  = Wm @ R          (a plain convolution of dL/dy)
         dL/dWm = X @ R^T
-    computed over the batch in chunks of samples, like ``Conv2d``.
+    computed over the batch in chunks of samples, like ``Conv2d``. The geometry is that of the
+    convolution whose adjoint this is: from y's size (its input) to x's size (its output).
     """
 
     def __init__(self, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), dilation=(1, 1)):
@@ -247,33 +383,32 @@ class ConvTranspose2d(Function):
         if min(out) <= 0:
             raise ValueError(f"conv_transpose2d: input {x.shape} gives an empty output {out}")
         xp = array_module(x)
+        g = conv_geometry(out, kernel, self.stride, self.padding, self.dilation, out_size=(h, w))
         wm = weight.reshape(c, -1)                                   # (C, O*kh*kw)
-        self.x, self.weight = x, weight
-        self.chunks = batch_chunks(n, h * w * wm.shape[1] * x.itemsize)
+        self.x, self.weight, self.geometry = x, weight, g
+        self.chunks = batch_chunks(n, h * g.row * wm.shape[1] * x.itemsize)
         y = xp.empty((n, o) + out, dtype=x.dtype)
         for a, b in self.chunks:
-            cols = gemm(wm.T, _to_columns(x[a:b]))                       # (O*kh*kw, n_chunk*H*W)
-            y[a:b] = col2im(cols, (b - a, o) + out, kernel, self.stride, self.padding, self.dilation, (h, w))
+            cols = gemm(wm.T, pixels_to_columns(x[a:b], g))          # (O*kh*kw, n_chunk*H*row)
+            y[a:b] = col2im(cols, b - a, o, g)
         if bias is not None:
             y += bias[:, None, None]
         return y
 
     def backward(self, gy):
         xp = array_module(gy)
-        x, weight = self.x, self.weight
+        x, weight, g = self.x, self.weight, self.geometry
         n, c, h, w = x.shape
         wm = weight.reshape(c, -1)
         need_x, need_w = self.inputs[0].requires_grad, self.inputs[1].requires_grad
         gx = xp.empty(x.shape, dtype=gy.dtype) if need_x else None
         gw = xp.zeros(wm.shape, dtype=gy.dtype) if need_w else None
         for a, b in self.chunks:
-            cols, (gh, gw_) = im2col(gy[a:b], weight.shape[2:], self.stride, self.padding, self.dilation)
-            if (gh, gw_) != (h, w):   # output_padding >= stride (possible with dilation) adds positions
-                cols = cols.reshape(-1, b - a, gh, gw_)[:, :, :h, :w].reshape(-1, (b - a) * h * w)
+            cols = im2col(gy[a:b], g)
             if need_x:
-                gx[a:b] = gemm(wm, cols).reshape(c, b - a, h, w).transpose(1, 0, 2, 3)
+                gx[a:b] = columns_to_pixels(gemm(wm, cols), b - a, g)
             if need_w:
-                gw += gemm(_to_columns(x[a:b]), cols.T)
+                gw += gemm(pixels_to_columns(x[a:b], g), cols.T)
         gw = None if gw is None else gw.reshape(weight.shape)
         if len(self.inputs) == 2:
             return gx, gw
