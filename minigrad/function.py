@@ -73,6 +73,9 @@ class Function:
             outputs = self._record(inputs, ys)
         else:
             outputs = [Tensor._made_by_op(y, False) for y in ys]
+            for out in outputs:
+                if out.data.base is not None:     # views of data share its version too
+                    _share_version_with_viewed_input(out, inputs)
         return tuple(outputs) if multiple else outputs[0]
 
     def _record(self, inputs, ys):

@@ -190,14 +190,20 @@ def var(x, dim=None, keepdim=False, unbiased=True):
 
 
 def max(x, dim=None, keepdim=False):
-    return _red.Max(dim, keepdim)(as_tensor(x))
+    """``max(x)``, ``max(x, dim)`` -> (values, indices), ``max(x, other)``: see ``Tensor.max``."""
+    return as_tensor(x).max(dim, keepdim)
 
 
 def min(x, dim=None, keepdim=False):
-    return _red.Min(dim, keepdim)(as_tensor(x))
+    return as_tensor(x).min(dim, keepdim)
 
 
-amax, amin = max, min
+def amax(x, dim=None, keepdim=False):
+    return as_tensor(x).amax(dim, keepdim)
+
+
+def amin(x, dim=None, keepdim=False):
+    return as_tensor(x).amin(dim, keepdim)
 
 
 def logsumexp(x, dim=None, keepdim=False):

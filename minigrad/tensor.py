@@ -12,6 +12,8 @@ The operators and methods below are thin: each one calls a ``Function`` from
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from minigrad import backend, checks, dtypes
@@ -27,6 +29,12 @@ def _is_floating(dtype) -> bool:
 
 def _as_dtype(dtype):
     return None if dtype is None else np.dtype(dtype)
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max(dim)`` / ``min(dim)`` return, as PyTorch's ``torch.return_types.max``."""
+    values: "Tensor"
+    indices: "Tensor"
 
 
 class Tensor:
@@ -276,6 +284,31 @@ class Tensor:
         self.data[...] = src
         return self._modified()
 
+    def __setitem__(self, index, value):
+        """x[index] = value, in place, with the indexing rules of ``x[index]`` (PyTorch's); value is
+        cast to x's dtype. For data, masks and initialisation: like the other in-place ops it is
+        refused on a tensor computed by an op and on a leaf that requires grad outside no_grad(),
+        and a value that requires grad is refused, since the assignment is not recorded in the
+        graph (build such a tensor out of place: ``where``, ``masked_fill``, ``cat``)."""
+        self._check_inplace("__setitem__")
+        if isinstance(value, Tensor):
+            if value.requires_grad and _grad_state.grad_enabled:
+                raise RuntimeError(f"__setitem__: the value (shape {value.shape}) requires grad, and an "
+                                   f"assignment is not recorded in the graph; build the tensor out of place "
+                                   f"(minigrad.where, masked_fill, cat) or assign value.detach()")
+            if value.device != self.device:
+                raise ValueError(f"__setitem__: the value is on {value.device}, the tensor on {self.device}")
+            value = value.data
+        first, second = ops.shape.split_index(ops.shape.index_on(backend.array_module(self.data), index))
+        try:
+            if second is None:
+                self.data[first] = value
+            else:
+                self.data[first][second] = value          # self.data[first] is a view
+        except (IndexError, ValueError) as err:
+            raise type(err)(f"__setitem__: {err} (tensor shape {self.shape})") from None
+        self._modified()
+
     def fill_(self, value) -> "Tensor":
         self._check_inplace("fill_")
         self.data.fill(value)
@@ -518,9 +551,40 @@ class Tensor:
         return self
 
     def max(self, dim=None, keepdim=False):
-        return ops.reductions.Max(dim, keepdim)(self)
+        """As PyTorch: ``x.max()`` is the largest element; ``x.max(dim)`` is the pair (values,
+        indices) along one dim, the gradient going to the *first* maximum (the index returned);
+        ``x.max(other)`` is ``maximum(x, other)``. ``amax`` takes several dims and splits the
+        gradient among ties."""
+        return self._extreme("max", dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
+        """As ``max``, for the smallest element."""
+        return self._extreme("min", dim, keepdim)
+
+    def _extreme(self, op, dim, keepdim):
+        if isinstance(dim, Tensor):
+            return self.maximum(dim) if op == "max" else self.minimum(dim)
+        if dim is None:
+            return (ops.reductions.Max if op == "max" else ops.reductions.Min)(None, keepdim)(self)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            raise TypeError(f"{op}: dim must be one int (it returns values and indices); for several dims "
+                            f"use a{op}(dim=...), got {dim!r}")
+        dim = checks.dim(op, dim, max(self.ndim, 1))
+        source = self.reshape(1) if self.ndim == 0 else self
+        indices = (source.argmax if op == "max" else source.argmin)(dim, keepdim=True)
+        values = source.gather(dim, indices)
+        if not keepdim:
+            values, indices = values.squeeze(dim), indices.squeeze(dim)
+        if self.ndim == 0:
+            values, indices = values.reshape(()), indices.reshape(())
+        return ValuesIndices(values, indices)
+
+    def amax(self, dim=None, keepdim=False):
+        """The maximum over one or several dims (all by default); ties share the gradient equally."""
+        return ops.reductions.Max(dim, keepdim)(self)
+
+    def amin(self, dim=None, keepdim=False):
+        """The minimum over one or several dims (all by default); ties share the gradient equally."""
         return ops.reductions.Min(dim, keepdim)(self)
 
     def std(self, dim=None, keepdim=False, unbiased=True):

@@ -114,7 +114,7 @@ STRUCTURAL = {
     "sum": lambda a: a.sum(1, keepdim=True),
     "mean": lambda a: a.mean(0),
     "var": lambda a: a.var(1),
-    "max": lambda a: a.max(1),
+    "max": lambda a: a.amax(1),
     "min": lambda a: a.min(),
     "logsumexp": lambda a: a.logsumexp(0),
     "softmax": lambda a: mg.softmax(a, 1),

@@ -147,9 +147,9 @@ def np_axes(dim):
 REDUCTIONS = {
     "sum": (lambda d, k: (lambda t: t.sum(d, k)), lambda d, k: (lambda x: x.sum(np_axes(d), keepdims=k)), {}),
     "mean": (lambda d, k: (lambda t: mg.mean(t, d, k)), lambda d, k: (lambda x: x.mean(np_axes(d), keepdims=k)), {}),
-    "max": (lambda d, k: (lambda t: t.max(d, k)), lambda d, k: (lambda x: x.max(np_axes(d), keepdims=k)),
+    "max": (lambda d, k: (lambda t: t.amax(d, k)), lambda d, k: (lambda x: x.max(np_axes(d), keepdims=k)),
             dict(distinct=True)),
-    "min": (lambda d, k: (lambda t: mg.min(t, d, k)), lambda d, k: (lambda x: x.min(np_axes(d), keepdims=k)),
+    "min": (lambda d, k: (lambda t: mg.amin(t, d, k)), lambda d, k: (lambda x: x.min(np_axes(d), keepdims=k)),
             dict(distinct=True)),
     "logsumexp": (lambda d, k: (lambda t: t.logsumexp(d, k)),
                   lambda d, k: (lambda x: np.log(np.exp(x).sum(np_axes(d), keepdims=k))), {}),
@@ -351,10 +351,13 @@ def test_kink_rules():
 
 
 def test_tie_rules():
-    # max/min: the gradient is shared evenly by all tied extremes
+    # max() and amax/amin: the gradient is shared evenly by all tied extremes (as PyTorch)
     np.testing.assert_allclose(grad_of(lambda t: t.max(), [1.0, 3.0, 3.0, 2.0]), [0, 0.5, 0.5, 0])
-    np.testing.assert_allclose(grad_of(lambda t: t.min(dim=1), [[1.0, 1.0, 1.0], [0.0, 2.0, 0.0]]),
+    np.testing.assert_allclose(grad_of(lambda t: t.amin(dim=1), [[1.0, 1.0, 1.0], [0.0, 2.0, 0.0]]),
                                [[1 / 3, 1 / 3, 1 / 3], [0.5, 0, 0.5]])
+    # max(dim)/min(dim) return an index, and the gradient goes to that (first) index only
+    np.testing.assert_allclose(grad_of(lambda t: t.min(dim=1).values, [[1.0, 1.0, 1.0], [0.0, 2.0, 0.0]]),
+                               [[1, 0, 0], [1, 0, 0]])
     # maximum/minimum of two tensors: a tie gives 1/2 to each side
     a = mg.tensor([1.0, 2.0], dtype=mg.float64, requires_grad=True)
     b = mg.tensor([1.0, 0.0], dtype=mg.float64, requires_grad=True)

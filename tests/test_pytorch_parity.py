@@ -86,7 +86,9 @@ def _ops(m, F_):
         "log_softmax": (lambda a: m.log_softmax(a, 0), [(3, 4)], False),
         "logsumexp": (lambda a: m.logsumexp(a, 1), [(3, 4)], False),
         "sum_mean_var": (lambda a: a.sum(0) + a.mean(1, keepdim=True) + a.var(1, keepdim=True), [(3, 4)], False),
-        "max_dim": (lambda a: a.amax(1) if hasattr(a, "amax") else a.max(1), [(3, 4)], False),
+        "amax_amin": (lambda a: a.amax(1) + a.amin((0, 1)), [(3, 4)], False),
+        "max_min_dim_values": (lambda a: a.max(1).values * 2 + a.min(dim=1, keepdim=True)[0].sum(), [(3, 4)], False),
+        "max_of_two": (lambda a, b: m.max(a, b) + a.min(b), [(3, 4), (3, 4)], False),
         "matmul_batched": (lambda a, b: a @ b, [(2, 3, 4), (4, 5)], False),
         "reshape_transpose": (lambda a: a.reshape(4, 3).transpose(0, 1) * 2, [(3, 4)], False),
         "getitem": (lambda a: a[1:, ::2] * a[[0, 0, 2]][:2, 1:3], [(3, 4)], False),
@@ -135,6 +137,95 @@ def test_op_matches_pytorch_in_value_and_gradient(name):
     out_torch.backward(torch.tensor(g))
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_max_along_a_dim_returns_values_and_indices_as_pytorch():
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    data = np.array([[1.0, 3.0, 3.0], [5.0, 2.0, 5.0]])          # ties: the first index wins
+    for op in ("max", "min"):
+        for dim, keepdim in ((0, False), (1, False), (-1, True)):
+            ours, theirs = mg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+            a, b = getattr(ours, op)(dim, keepdim), getattr(theirs, op)(dim, keepdim)
+            np.testing.assert_array_equal(a.values.data, b.values.detach().numpy())
+            np.testing.assert_array_equal(a.indices.data, b.indices.numpy())
+            assert a.indices.dtype == mg.int64
+            a.values.sum().backward()
+            b.values.sum().backward()
+            np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())   # to the returned index only
+    values, indices = mg.tensor(2.0).max(0)
+    assert values.item() == 2.0 and indices.item() == 0
+    with pytest.raises(TypeError, match=r"max: dim must be one int .* use amax"):
+        mg.ones(2, 3).max((0, 1))
+    with pytest.raises(IndexError, match=r"max: dim 2 is out of range"):
+        mg.ones(2, 3).max(2)
+
+
+# Index expressions where NumPy's and PyTorch's rules could differ (ints mixed with index arrays)
+# and the plain ones; written with a placeholder L for "an index list", turned into each library's type.
+_INDEXES = [
+    (1, slice(None), "L01"), ("L01", slice(None), 1), (slice(None), 1, "L01"), (1, "L01"),
+    (1, slice(None), "L01", slice(1, 3)), (Ellipsis, "L02", 1), (1, None, slice(None), "L110"),
+    ("L01", "L12"), (slice(None), "L01", "L12"), (0, slice(1, None), slice(None), "L110"),
+    (slice(None, None, 2), 2), ("M",), (1, "M5"),
+]
+_LISTS = {"L01": [0, 1], "L02": [0, 2], "L110": [1, 1, 0], "L12": [1, 2]}
+
+
+def _index_for(lib, index):
+    rng = np.random.default_rng(3)
+    masks = {"M": rng.random((2, 5, 6, 3)) < 0.5, "M5": rng.random((5, 6)) < 0.5}
+
+    def convert(part):
+        if isinstance(part, str):
+            return lib.tensor(masks[part] if part in masks else _LISTS[part])
+        return part
+    return tuple(convert(p) for p in index)
+
+
+@pytest.mark.parametrize("index", _INDEXES, ids=str)
+def test_indexing_and_assignment_follow_pytorch(index):
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    data = np.random.default_rng(0).standard_normal((2, 5, 6, 3))
+    ours, theirs = mg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    a, b = ours[_index_for(mg, index)], theirs[_index_for(torch, index)]
+    assert a.shape == tuple(b.shape)
+    np.testing.assert_array_equal(a.data, b.detach().numpy())
+    g = np.random.default_rng(1).standard_normal(a.shape)
+    a.backward(g)
+    b.backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-12)   # repeats add up
+    # x[index] = value writes the same places (the last write wins where an index repeats)
+    value = np.arange(np.prod(a.shape), dtype=np.float64).reshape(a.shape)
+    ours, theirs = mg.tensor(data), torch.tensor(data)
+    ours[_index_for(mg, index)] = mg.tensor(value)
+    theirs[_index_for(torch, index)] = torch.tensor(value)
+    np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_assignment_is_an_in_place_op_with_its_rules():
+    x = mg.zeros(2, 3)
+    version = x._version[0]
+    x[0] = 1.5
+    x[:, 1] = mg.tensor([7, 8])                           # cast to x's dtype
+    np.testing.assert_array_equal(x.data, [[1.5, 7, 1.5], [0, 8, 0]])
+    assert x.dtype == mg.float32 and x._version[0] == version + 2
+    w = mg.ones(3, requires_grad=True)
+    y = (w * x[0]).sum()                                  # x[0] saved for backward, then changed
+    x[0, 0] = 100.0
+    with pytest.raises(RuntimeError, match="modified"):
+        y.backward()
+    with pytest.raises(RuntimeError, match=r"__setitem__: a leaf tensor that requires grad"):
+        w[0] = 2.0
+    with mg.no_grad():
+        w[0] = 2.0                                         # initialisation, as PyTorch allows
+    with pytest.raises(RuntimeError, match=r"__setitem__: in-place modification of a tensor computed by an op"):
+        (w * 2)[0] = 1.0
+    with pytest.raises(RuntimeError, match=r"__setitem__: the value \(shape \(\)\) requires grad"):
+        mg.zeros(3)[0] = w.sum()
+    with pytest.raises(ValueError, match=r"__setitem__: .*broadcast.* \(tensor shape \(2, 3\)\)"):
+        x[0] = mg.ones(2)
+    with pytest.raises(IndexError, match=r"__setitem__: .*out of bounds.*\(tensor shape \(2, 3\)\)"):
+        x[5] = 1.0
 
 
 # ----------------------------------------------------------------------------- what ported programs call

@@ -83,10 +83,15 @@ def _is_basic_index(index) -> bool:
 
 
 class GetItem(Function):
-    """y = x[index], with NumPy's indexing rules (slices, integer arrays, boolean masks).
+    """y = x[index]: slices, ints, integer arrays and boolean masks, with PyTorch's rules.
 
     dL/dx is zero except at the selected places, where dL/dy is *added*: an element
     picked twice by an integer index array receives both gradients (scatter-add).
+
+    PyTorch and NumPy differ in one case, ints mixed with index arrays: NumPy treats the ints as
+    index arrays too, and when a slice separates them it moves the indexed dims to the front
+    (``zeros(2, 5, 6)[1, :, [0, 1]]`` has shape (2, 5) in NumPy, (5, 2) in PyTorch). PyTorch
+    first selects with the ints, then indexes with the arrays; so does minigrad (``split_index``).
     """
 
     saves_inputs = False
@@ -96,24 +101,56 @@ class GetItem(Function):
 
     def forward(self, x):
         xp = array_module(x)
-        self.index = _index_on(xp, self.index)
-        self.in_shape, self.in_dtype = x.shape, x.dtype
+        self.first, self.second = split_index(index_on(xp, self.index))
+        self.in_shape = x.shape
         try:
-            return x[self.index]
+            selected = x[self.first]
+            return selected if self.second is None else selected[self.second]
         except IndexError as err:
             raise IndexError(f"getitem: {err} (tensor shape {x.shape})") from None
 
     def backward(self, gy):
         xp = array_module(gy)
         gx = xp.zeros(self.in_shape, dtype=gy.dtype)
-        if _is_basic_index(self.index):
-            gx[self.index] = gy
+        if self.second is not None:
+            xp.add.at(gx[self.first], self.second, gy)    # gx[first] is a view (ints and slices)
+        elif _is_basic_index(self.first):
+            gx[self.first] = gy
         else:
-            xp.add.at(gx, self.index, gy)
+            xp.add.at(gx, self.first, gy)
         return gx
 
 
-def _index_on(xp, index):
+def _is_index_array(part) -> bool:
+    return isinstance(part, list) or backend.is_array(part)
+
+
+def split_index(index):
+    """(first, second) with x[index] == x[first][second] under PyTorch's rules; second is None
+    unless ``index`` mixes ints with index arrays, where first does the ints' selection (a view)
+    and second the arrays' indexing of what remains."""
+    parts = index if isinstance(index, tuple) else (index,)
+    is_int = [isinstance(p, (int, np.integer)) and not isinstance(p, (bool, np.bool_)) for p in parts]
+    if not (any(is_int) and any(_is_index_array(p) for p in parts)):
+        return index, None
+    first, second = [], []
+    for part, integer in zip(parts, is_int):
+        if integer:
+            first.append(part)                                   # selected now, gone afterwards
+        elif _is_index_array(part):
+            dims = part.ndim if getattr(part, "dtype", None) is not None and part.dtype == bool else 1
+            first.extend([slice(None)] * dims)                   # keep the dims the array indexes
+            second.append(part)
+        elif part is Ellipsis:
+            first.append(part)
+            second.append(part)
+        else:                                                    # a slice or None: applied now
+            first.append(part)
+            second.append(slice(None))
+    return tuple(first), tuple(second)
+
+
+def index_on(xp, index):
     """Index arrays and Tensors as arrays of module ``xp`` (a CuPy tensor needs CuPy indices)."""
     from minigrad.tensor import Tensor
 
