@@ -63,6 +63,9 @@ def kmeans(x, k: int, n_init: int = 4, max_iter: int = 100, tol: float = 1e-6, s
     x = x.reshape(len(x), -1).astype(xp.float64)
     if not checks.is_integer(k):
         raise TypeError(f"kmeans: k must be an integer, got {k!r}")
+    checks.positive_int("kmeans", "n_init", n_init)
+    checks.positive_int("kmeans", "max_iter", max_iter)
+    checks.finite_number("kmeans", "tol", tol, minimum=0)
     if not bool(xp.isfinite(x).all()):
         raise ValueError(f"kmeans: the data (shape {x.shape}) contains NaN or infinite values")
     if not 1 <= k <= len(x):

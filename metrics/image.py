@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from metrics._arrays import host
+from minigrad import checks
 
 
 def _images(x, y, op):
@@ -25,12 +26,16 @@ def _images(x, y, op):
         raise ValueError(f"{op}: image shapes differ: {a.shape} and {b.shape}")
     if a.ndim < 2:
         raise ValueError(f"{op}: expected images (..., H, W), got {a.shape}")
+    for name, v in (("x", a), ("y", b)):
+        if not np.isfinite(v).all():
+            raise ValueError(f"{op}: {name} contains NaN or infinite values")
     return a, b
 
 
 def psnr(x, y, data_range: float = 1.0, reduction: str = "mean"):
     """PSNR per image (all axes but the first are one image), averaged unless reduction='none'."""
     a, b = _images(x, y, "psnr")
+    data_range = checks.finite_number("psnr", "data_range", data_range, minimum=0, strict_minimum=True)
     a, b = (a[None], b[None]) if a.ndim == 2 else (a, b)
     mse = ((a - b) ** 2).reshape(len(a), -1).mean(1)
     with np.errstate(divide="ignore"):
@@ -54,6 +59,8 @@ def _filter_valid(img, w):
 def ssim(x, y, data_range: float = 1.0, window: int = 11, reduction: str = "mean"):
     """Mean structural similarity per image; averaged over images unless reduction='none'."""
     a, b = _images(x, y, "ssim")
+    data_range = checks.finite_number("ssim", "data_range", data_range, minimum=0, strict_minimum=True)
+    checks.positive_int("ssim", "window", window, 3)
     a, b = (a[None], b[None]) if a.ndim == 2 else (a, b)
     size = min(window, a.shape[-1], a.shape[-2])
     size -= (size + 1) % 2                       # keep it odd

@@ -19,6 +19,9 @@ def _pair(y_true, y_pred, op):
     if t.shape != p.shape:
         raise ValueError(f"{op}: y_true {t.shape} and y_pred {p.shape} have different shapes")
     same_length(op, y_true=t.reshape(-1), y_pred=p.reshape(-1))
+    for name, v in (("y_true", t), ("y_pred", p)):
+        if not np.isfinite(v).all():
+            raise ValueError(f"{op}: {name} contains NaN or infinite values")
     return t, p
 
 
@@ -40,6 +43,8 @@ def r2_score(y_true, y_pred) -> float:
     t, p = _pair(y_true, y_pred, "r2_score")
     if t.ndim == 2:                # several outputs: the mean of their R^2 (scikit-learn's default)
         return float(np.mean([r2_score(t[:, j], p[:, j]) for j in range(t.shape[1])]))
+    if len(t) < 2:
+        raise ValueError(f"r2_score: needs at least two samples (R^2 compares with their mean), got {len(t)}")
     residual = np.sum((t - p) ** 2)
     total = np.sum((t - t.mean(axis=0)) ** 2)
     if total == 0:

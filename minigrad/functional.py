@@ -6,6 +6,8 @@ Names and argument orders follow PyTorch (``dim``, ``keepdim``).
 
 from __future__ import annotations
 
+import builtins
+
 from minigrad import backend, checks
 from minigrad.ops import activations as _act
 from minigrad.ops import arithmetic as _ar
@@ -166,6 +168,64 @@ def log_softmax(x, dim=-1):
 
 
 # ----------------------------------------------------------------- products
+def einsum(equation, *operands):
+    """Einstein summation, as ``torch.einsum``: ``einsum("ij,jk->ik", a, b)`` is a @ b; the operands
+    may also come as one list. Without "->" the output is the letters used once, in alphabetical
+    order; "..." stands for the remaining (broadcast) dims. Differentiable in every operand (see
+    ``minigrad.ops.matmul.Einsum``). A letter repeated inside one operand (a diagonal, "ii->i") is
+    refused."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str) or not operands:
+        raise TypeError(f"einsum: expected an equation string and tensors, got {equation!r} and {len(operands)} operands")
+    tensors = [as_tensor(x) for x in operands]
+    terms, output = _einsum_terms(equation, [t.ndim for t in tensors])
+    sizes = {}                                    # size 1 broadcasts, as in NumPy and PyTorch
+    for k, (term, t) in enumerate(zip(terms, tensors)):
+        for letter, n in zip(term, t.shape):
+            if n != 1 and sizes.setdefault(letter, n) != n:
+                raise ValueError(f"einsum: index {letter!r} has size {n} in operand {k} {t.shape} but "
+                                 f"{sizes[letter]} elsewhere ({equation!r})")
+    if len({t.dtype for t in tensors}) > 1:
+        raise TypeError(f"einsum: operands of different dtypes {[str(t.dtype) for t in tensors]}; "
+                        f"convert them to one dtype first (as PyTorch requires)")
+    return _mm.Einsum(terms, output)(*tensors)
+
+
+def _einsum_terms(equation, ndims):
+    """Explicit terms, one per operand, and the output: "..." replaced by capital letters."""
+    spec = equation.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    terms = inputs.split(",")
+    if len(terms) != len(ndims):
+        raise ValueError(f"einsum: {equation!r} names {len(terms)} operands, {len(ndims)} were given")
+    letters = set(spec) - set(".,->")
+    if not all(c.isascii() and c.isalpha() for c in letters):
+        raise ValueError(f"einsum: {equation!r}: indices must be letters a-z, A-Z (and '...')")
+    spare = "".join(c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkjihgfedcba" if c not in letters)
+    most = 0
+    for k, (term, ndim) in enumerate(zip(terms, ndims)):
+        named = len(term.replace("...", ""))
+        if ("..." in term and named > ndim) or ("..." not in term and named != ndim):
+            raise ValueError(f"einsum: operand {k} has {ndim} dims but {term!r} names {named}")
+        if "..." in term:
+            most = builtins.max(most, ndim - named)
+            term = term.replace("...", spare[:ndim - named][::-1])
+        if len(set(term)) != len(term):
+            raise ValueError(f"einsum: operand {k} repeats an index in {term!r}; diagonals are not supported")
+        terms[k] = term
+    broadcast = spare[:most][::-1]
+    if not arrow:
+        once = sorted(c for c in letters if builtins.sum(t.count(c) for t in terms) == 1)
+        output = broadcast + "".join(once)
+    else:
+        output = output.replace("...", broadcast)
+        unknown = [c for c in output if not any(c in t for t in terms)]
+        if unknown or len(set(output)) != len(output):
+            raise ValueError(f"einsum: output {output!r} of {equation!r} names an index twice or one no operand has")
+    return terms, output
+
+
 def matmul(a, b):
     return as_tensor(a) @ b
 

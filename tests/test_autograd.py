@@ -318,6 +318,7 @@ def _ops_that_save_inputs():
         L.CrossEntropy: ((np.array([0, 2, 1]),), [(3, 4)]),
         Z.Reparameterize: ((rng.standard_normal((3, 4)),), [(3, 4), (3, 4)]),
         M.MatMul: ((), [(3, 4), (4, 2)]), M.Linear: ((), [(3, 4), (2, 4), (2,)]),
+        M.Einsum: ((["ij", "jk"], "ik"), [(3, 4), (4, 2)]),
         N.BatchNorm: ((), [(4, 3), (3,), (3,)]), D.LogSumExp: ((1, False), [(3, 4)]),
     }
 

@@ -65,6 +65,61 @@ def check_conv2d(case, data):
     assert mg.gradcheck(fn, tensors)
 
 
+@given(groups=st.integers(1, 3), per_group=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+       kernel=st.integers(1, 3), stride=st.integers(1, 2), padding=st.integers(0, 1), bias=st.booleans(),
+       data=st.data())
+def test_grouped_conv2d_is_one_convolution_per_group(groups, per_group, kernel, stride, padding, bias, data):
+    c, o = per_group[0] * groups, per_group[1] * groups
+    x = data.draw(arrays((2, c, 4, 5), layout=False))
+    w = data.draw(arrays((o, c // groups, kernel, kernel), layout=False))
+    b = data.draw(arrays((o,))) if bias else None
+    tensors = [leaf(x), leaf(w)] + ([leaf(b)] if bias else [])
+    y = F.conv2d(*tensors[:2], tensors[2] if bias else None, stride, padding, 1, groups)
+    ci, oi = c // groups, o // groups
+    expected = np.concatenate([conv2d_reference(x[:, g * ci:(g + 1) * ci], w[g * oi:(g + 1) * oi],
+                                                None if b is None else b[g * oi:(g + 1) * oi], (stride,) * 2,
+                                                (padding,) * 2) for g in range(groups)], axis=1)
+    np.testing.assert_allclose(y.data, expected, atol=1e-10)
+    assert mg.gradcheck(lambda *ts: F.conv2d(ts[0], ts[1], ts[2] if bias else None, stride, padding, 1, groups),
+                        tensors)
+    # the transposed convolution with groups is its adjoint: <conv_T(g), x> = <g, conv(x)>
+    g = np.random.default_rng(0).standard_normal(y.shape)
+    out_pad = tuple(x.shape[2 + a] - conv_transpose_output_size(y.shape[2 + a], kernel, stride, padding)
+                    for a in (0, 1))
+    if max(out_pad) < stride:
+        back = F.conv_transpose2d(leaf(g, False), leaf(w, False), None, stride, padding, out_pad, groups)
+        plain = F.conv2d(leaf(x, False), leaf(w, False), None, stride, padding, 1, groups)
+        np.testing.assert_allclose((back.data * x).sum(), (g * plain.data).sum(), rtol=1e-9, atol=1e-9)
+        assert mg.gradcheck(lambda a, k: F.conv_transpose2d(a, k, None, stride, padding, out_pad, groups),
+                            [leaf(g), leaf(w)])
+
+
+@given(n=st.integers(1, 2), c=st.integers(1, 3), o=st.integers(1, 3), length=st.integers(3, 7),
+       kernel=st.integers(1, 3), stride=st.integers(1, 2), padding=st.integers(0, 1), dilation=st.integers(1, 2),
+       data=st.data())
+def test_conv1d_and_1d_pooling(n, c, o, length, kernel, stride, padding, dilation, data):
+    """conv1d is the definition y[n, o, l] = b[o] + sum_{c,u} W[o, c, u] x_pad[n, c, l s + u d]."""
+    if dilation * (kernel - 1) + 1 > length + 2 * padding:
+        return
+    x, w, b = data.draw(arrays((n, c, length), layout=False)), data.draw(arrays((o, c, kernel))), data.draw(arrays((o,)))
+    y = F.conv1d(leaf(x), leaf(w), leaf(b), stride, padding, dilation)
+    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding)))
+    out = (length + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+    expected = np.stack([np.einsum("ncu,ocu->no", x_pad[:, :, [l * stride + u * dilation for u in range(kernel)]], w)
+                         for l in range(out)], axis=2) + b[:, None]
+    np.testing.assert_allclose(y.data, expected, atol=1e-10)
+    assert mg.gradcheck(lambda *ts: F.conv1d(*ts, stride=stride, padding=padding, dilation=dilation),
+                        [leaf(x), leaf(w), leaf(b)])
+    layer = nn.Conv1d(c, o, kernel, stride, padding, dilation)
+    assert layer.weight.shape == (o, c, kernel) and layer(mg.tensor(x.astype(np.float32))).shape == y.shape
+    k = min(kernel + 1, length)
+    xd = data.draw(arrays((n, c, length), distinct=True, layout=False))
+    windows = np.stack([xd[:, :, i * k:i * k + k] for i in range(length // k)], axis=2)
+    np.testing.assert_allclose(F.max_pool1d(leaf(xd), k).data, windows.max(-1))
+    np.testing.assert_allclose(nn.AvgPool1d(k)(leaf(xd)).data, windows.mean(-1), atol=1e-12)
+    assert mg.gradcheck(lambda t: F.max_pool1d(t, k, 1), [leaf(xd)])
+
+
 @st.composite
 def conv_transpose_case(draw):
     n, c, o = draw(st.integers(1, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
@@ -93,14 +148,15 @@ def check_conv_transpose2d(case, data):
     tensors = [leaf(x), leaf(w)] + ([leaf(data.draw(arrays((w_shape[1],))))] if bias else [])
 
     def fn(*ts):
-        return F.conv_transpose2d(ts[0], ts[1], ts[2] if bias else None, stride, padding, output_padding, dilation)
+        return F.conv_transpose2d(ts[0], ts[1], ts[2] if bias else None, stride, padding, output_padding, dilation=dilation)
 
     y = fn(*tensors)
     assert y.shape == (x_shape[0], w_shape[1]) + out_hw
     # the defining property: conv_transpose is the adjoint of conv with the same weight,
     # <conv_T(x), g> = <x, conv(g)> for every g of the output's shape
     g = np.random.default_rng(0).standard_normal(y.shape)
-    no_bias = F.conv_transpose2d(leaf(x, False), leaf(w, False), None, stride, padding, output_padding, dilation)
+    no_bias = F.conv_transpose2d(leaf(x, False), leaf(w, False), None, stride, padding, output_padding,
+                                  dilation=dilation)
     conv_of_g = F.conv2d(leaf(g, False), leaf(w, False), None, stride, padding, dilation)
     conv_of_g = conv_of_g.data[:, :, :x_shape[2], :x_shape[3]]   # output_padding >= stride adds rows
     assert conv_of_g.shape == x.shape

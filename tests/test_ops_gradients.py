@@ -13,6 +13,7 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.ops import activations as A
 from minigrad.ops import arithmetic as AR
+from minigrad.ops import matmul as MM
 from tests.strategies import arrays, broadcastable_shapes, leaf, nonscalar_shapes, shapes
 
 
@@ -230,6 +231,41 @@ def test_linear(lead, sides, bias, data):
         check_op(F.linear, lambda xv, wv, bv: xv @ wv.T + bv, x, w, b)
     else:
         check_op(F.linear, lambda xv, wv: xv @ wv.T, x, w)
+
+
+@st.composite
+def einsum_case(draw):
+    """A random explicit or implicit equation over up to 3 operands, each a few distinct letters
+    in random order (sizes shared per letter, sometimes 1 to broadcast), maybe with '...'."""
+    sizes = {c: draw(st.integers(1, 3)) for c in "abcd"}
+    n_operands = draw(st.integers(1, 3))
+    ellipsis = draw(st.sampled_from([None, (), (2,), (2, 3)]))
+    terms, shapes = [], []
+    for _ in range(n_operands):
+        term = draw(st.permutations(sorted(draw(st.sets(st.sampled_from("abcd"), max_size=3)))))
+        shape = [sizes[c] if draw(st.integers(0, 4)) else 1 for c in term]
+        if ellipsis is not None:
+            lead = ellipsis[len(ellipsis) - draw(st.integers(0, len(ellipsis))):]
+            terms.append("..." + "".join(term))
+            shapes.append(tuple(lead) + tuple(shape))
+        else:
+            terms.append("".join(term))
+            shapes.append(tuple(shape))
+    used = sorted(set("".join(terms)) - set("."))
+    if draw(st.booleans()):
+        out = "".join(draw(st.permutations(sorted(draw(st.sets(st.sampled_from(used), max_size=len(used))))))
+                      if used else [])
+        equation = ",".join(terms) + "->" + ("..." if ellipsis is not None else "") + out
+    else:
+        equation = ",".join(terms)
+    return equation, shapes
+
+
+@given(case=einsum_case(), data=st.data())
+def test_einsum(case, data):
+    equation, shapes = case
+    xs = [data.draw(arrays(s, layout=False)) for s in shapes]
+    check_op(lambda *ts: mg.einsum(equation, *ts), lambda *vs: np.einsum(equation, *vs), *xs, op=MM.Einsum)
 
 
 # ------------------------------------------------------------------ shapes and indexing

@@ -109,6 +109,13 @@ def _ops(m, F_):
         "std_norm": (lambda a: a.std(1) + a.norm(dim=0).sum(), [(3, 4)], False),
         "masked_fill_clone": (lambda a: a.masked_fill(_mask(m), 0.25).clone() * a, [(3, 4)], False),
         "hardtanh_relu6": (lambda a: F_.hardtanh(a * 0.7) + F_.relu6(a * 4), [(3, 4)], False),
+        "einsum_batched": (lambda a, b: m.einsum("bij,bkj->bik", a, b), [(2, 3, 4), (2, 5, 4)], False),
+        "einsum_ellipsis_implicit": (lambda a, b: m.einsum("...ij,jk", a, b), [(2, 3, 4), (4, 2)], False),
+        "conv2d_groups": (lambda a, w: F_.conv2d(a, w, None, 1, 1, 1, 2), [(2, 4, 5, 5), (6, 2, 3, 3)], False),
+        "conv_transpose2d_groups": (lambda a, w: F_.conv_transpose2d(a, w, None, 2, 1, 1, 2),
+                                    [(2, 4, 3, 3), (4, 3, 3, 3)], False),
+        "conv1d": (lambda a, w: F_.conv1d(a, w, None, 2, 1, 2), [(2, 3, 9), (4, 3, 3)], False),
+        "pool1d": (lambda a: F_.max_pool1d(a, 2) + F_.avg_pool1d(a, 2), [(2, 3, 8)], False),
     }
 
 

@@ -71,6 +71,13 @@ class DataLoader:
         # unchanged; batches are always made in this process (the data sets here fit in memory).
         checks.positive_int("DataLoader", "num_workers", num_workers, 0)
         checks.positive_int("DataLoader", "batch_size", batch_size)
+        if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+            raise TypeError(f"DataLoader: dataset must support len() and indexing (e.g. TensorDataset(x, y)), "
+                            f"got {type(dataset).__name__}")
+        shuffle = False if shuffle is None else shuffle          # PyTorch's default is None
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, (bool, np.bool_)):
+                raise TypeError(f"DataLoader: {name} must be True or False, got {flag!r}")
         self.dataset, self.batch_size = dataset, batch_size
         self.shuffle, self.drop_last = shuffle, drop_last
         self.generator, self.device = generator, device

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from minigrad.functional import (  # noqa: F401
-    elu, gelu, hardtanh, leaky_relu, linear, log_softmax, logsigmoid, one_hot, relu, relu6, selu, sigmoid, silu,
+    einsum, elu, gelu, hardtanh, leaky_relu, linear, log_softmax, logsigmoid, one_hot, relu, relu6, selu, sigmoid, silu,
     softmax, softplus, tanh,
 )
 from minigrad import backend, checks
@@ -37,19 +37,105 @@ def _floating_input(op, x):
     return x
 
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
-    input = _floating_input("conv2d", input)
-    args = (input, weight) if bias is None else (input, weight, bias)
-    return _conv.Conv2d(_pair(stride, "conv2d", "stride"), _pair(padding, "conv2d", "padding", 0),
-                        _pair(dilation, "conv2d", "dilation"))(*args)
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """y = conv(x, W) + b (see ``minigrad.ops.conv.Conv2d``). With ``groups`` g, the C input and O
+    output channels are split into g groups and group i's outputs see only group i's inputs:
+    W has shape (O, C / g, kh, kw), and the result is g convolutions joined along the channels."""
+    op = "conv2d"
+    input, weight = _floating_input(op, input), as_tensor(weight)
+    stride, padding, dilation = _pair(stride, op, "stride"), _pair(padding, op, "padding", 0), _pair(dilation, op, "dilation")
+    groups = _groups(op, groups, input, weight, in_per_group=weight.shape[1] if weight.ndim == 4 else None,
+                     out_channels=weight.shape[0])
+    if groups == 1:
+        return _conv.Conv2d(stride, padding, dilation)(*((input, weight) if bias is None else (input, weight, bias)))
+    c, o = input.shape[1] // groups, weight.shape[0] // groups
+    return _cat([conv2d(input[:, i * c:(i + 1) * c], weight[i * o:(i + 1) * o],
+                        None if bias is None else bias[i * o:(i + 1) * o], stride, padding, dilation)
+                 for i in range(groups)], dim=1)
 
 
-def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1):
-    input = _floating_input("conv_transpose2d", input)
-    args = (input, weight) if bias is None else (input, weight, bias)
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """The transposed convolution (see ``minigrad.ops.conv.ConvTranspose2d``); PyTorch's argument
+    order. With ``groups`` g, W has shape (C, O / g, kh, kw) and group i maps input channels
+    i C/g ... to output channels i O/g ...."""
     op = "conv_transpose2d"
-    return _conv.ConvTranspose2d(_pair(stride, op, "stride"), _pair(padding, op, "padding", 0),
-                                 _pair(output_padding, op, "output_padding", 0), _pair(dilation, op, "dilation"))(*args)
+    input, weight = _floating_input(op, input), as_tensor(weight)
+    stride, padding, dilation = _pair(stride, op, "stride"), _pair(padding, op, "padding", 0), _pair(dilation, op, "dilation")
+    output_padding = _pair(output_padding, op, "output_padding", 0)
+    groups = _groups(op, groups, input, weight, in_per_group=None, out_channels=None)
+    if groups == 1:
+        return _conv.ConvTranspose2d(stride, padding, output_padding, dilation)(
+            *((input, weight) if bias is None else (input, weight, bias)))
+    c, o = input.shape[1] // groups, weight.shape[1]
+    return _cat([conv_transpose2d(input[:, i * c:(i + 1) * c], weight[i * c:(i + 1) * c],
+                                  None if bias is None else bias[i * o:(i + 1) * o], stride, padding,
+                                  output_padding, 1, dilation)
+                 for i in range(groups)], dim=1)
+
+
+def _groups(op, groups, input, weight, in_per_group, out_channels):
+    groups = checks.positive_int(op, "groups", groups)
+    if groups == 1:
+        return 1
+    channels = input.shape[1] if input.ndim == 4 else None
+    if channels is None or channels % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the input channels, input {input.shape}")
+    if in_per_group is not None and in_per_group * groups != channels:
+        raise ValueError(f"{op}: with groups={groups} the weight {weight.shape} must have {channels // groups} "
+                         f"input channels per group (dim 1), input {input.shape}")
+    if out_channels is not None and out_channels % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the output channels, weight {weight.shape}")
+    if out_channels is None and weight.shape[0] != channels:
+        raise ValueError(f"{op}: weight {weight.shape} must have the input's {channels} channels in dim 0")
+    return groups
+
+
+def _cat(tensors, dim):
+    from minigrad.functional import cat
+    return cat(tensors, dim)
+
+
+def _one_d(op, value, minimum=1):
+    """An int or a 1-tuple, for the 1-d layers."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if not checks.is_integer(value):
+        raise TypeError(f"{op}: expected an int or a 1-tuple, got {value!r}")
+    return checks.positive_int(op, "size", value, minimum)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution of x (N, C, L) with W (O, C / groups, k): ``conv2d`` on images of height 1,
+    y[n, o, l] = b[o] + sum_{c, u} W[o, c, u] x_pad[n, c, l s + u d]."""
+    op = "conv1d"
+    input, weight = _floating_input(op, input), as_tensor(weight)
+    if input.ndim != 3 or weight.ndim != 3:
+        raise ValueError(f"{op}: expected input (N, C, L) and weight (O, C, k), got {input.shape} and {weight.shape}")
+    y = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _one_d(op, stride)), (0, _one_d(op, padding, 0)),
+               (1, _one_d(op, dilation)), groups)
+    return y.squeeze(2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0):
+    """The maximum of each window of a (N, C, L) input: ``max_pool2d`` on images of height 1."""
+    op = "max_pool1d"
+    input = _floating_input(op, input)
+    if input.ndim != 3:
+        raise ValueError(f"{op}: expected input (N, C, L), got {input.shape}")
+    k = _one_d(op, kernel_size)
+    s = k if stride is None else _one_d(op, stride)
+    return max_pool2d(input.unsqueeze(2), (1, k), (1, s), (0, _one_d(op, padding, 0))).squeeze(2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0):
+    """The mean of each window of a (N, C, L) input: ``avg_pool2d`` on images of height 1."""
+    op = "avg_pool1d"
+    input = _floating_input(op, input)
+    if input.ndim != 3:
+        raise ValueError(f"{op}: expected input (N, C, L), got {input.shape}")
+    k = _one_d(op, kernel_size)
+    s = k if stride is None else _one_d(op, stride)
+    return avg_pool2d(input.unsqueeze(2), (1, k), (1, s), (0, _one_d(op, padding, 0))).squeeze(2)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0):

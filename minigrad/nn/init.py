@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from minigrad import backend
+from minigrad import checks
 from minigrad.grad_mode import no_grad
 from minigrad.random import _generator
 
@@ -37,10 +38,19 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
 
 def _calculate_fan_in_and_fan_out(tensor):
     """fan_in = size(1) * receptive field, fan_out = size(0) * receptive field (PyTorch's rule)."""
+    _tensor("init", tensor)
     if tensor.ndim < 2:
         raise ValueError(f"init: fan in/out need a tensor with at least 2 dimensions, got {tensor.shape}")
     receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _tensor(op, tensor):
+    from minigrad.tensor import Tensor
+
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{op}: expected a minigrad Tensor (e.g. layer.weight), got {type(tensor).__name__}")
+    return tensor
 
 
 def _fill(tensor, values):
@@ -51,14 +61,24 @@ def _fill(tensor, values):
 
 
 def uniform_(tensor, a: float = 0.0, b: float = 1.0, generator=None):
+    """Fill with U(a, b) draws."""
+    _tensor("uniform_", tensor)
+    a, b = checks.finite_number("uniform_", "a", a), checks.finite_number("uniform_", "b", b)
+    if a > b:
+        raise ValueError(f"uniform_: a must be <= b, got a={a}, b={b}")
     return _fill(tensor, _generator(generator).numpy.uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
+    """Fill with N(mean, std^2) draws."""
+    _tensor("normal_", tensor)
+    mean = checks.finite_number("normal_", "mean", mean)
+    std = checks.finite_number("normal_", "std", std, minimum=0)
     return _fill(tensor, _generator(generator).numpy.normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, value: float):
+    _tensor("constant_", tensor)
     with no_grad():
         tensor.fill_(value)
     return tensor
@@ -86,6 +106,10 @@ def xavier_normal_(tensor, gain: float = 1.0, generator=None):
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
+    _tensor("kaiming", tensor)
+    checks.finite_number("kaiming", "a (the negative slope)", a)
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"kaiming: mode must be 'fan_in' or 'fan_out', got {mode!r}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
     return calculate_gain(nonlinearity, a) / math.sqrt(fan)

@@ -34,6 +34,14 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class StateDictError(RuntimeError, KeyError):
+    """A checkpoint that does not fit the module (PyTorch raises a RuntimeError; a KeyError too, as
+    minigrad did before). Printed as plain lines."""
+
+    def __str__(self):
+        return str(self.args[0]) if self.args else ""
+
+
 class Module:
     """Base class of every layer and model. Subclasses define ``forward``."""
 
@@ -194,6 +202,9 @@ class Module:
         collected and reported in one error *before* anything is copied, so a failed load
         leaves the module as it was. Returns (missing_keys, unexpected_keys) when not strict.
         """
+        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
+            raise TypeError(f"load_state_dict into {type(self).__name__}: expected a dict of tensors (from "
+                            f"state_dict() or minigrad.load), got {type(state_dict).__name__}")
         own = self.state_dict()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -212,7 +223,7 @@ class Module:
             problems += [f"{k}: missing from the checkpoint" for k in missing]
             problems += [f"{k}: in the checkpoint but not in the model" for k in unexpected]
         if problems:
-            raise KeyError(f"load_state_dict into {type(self).__name__}: {len(problems)} problem(s):\n  "
+            raise StateDictError(f"load_state_dict into {type(self).__name__}: {len(problems)} problem(s):\n  "
                            + "\n  ".join(problems))
         with no_grad():
             for key, target in own.items():

@@ -85,3 +85,60 @@ class Linear(Function):
             return gx, gw
         gb = gy2.sum(axis=0) if self.inputs[2].requires_grad else None
         return gx, gw, gb
+
+
+class Einsum(Function):
+    """y = einsum(spec, x_1, ..., x_k): products of the operands' elements, summed over every index
+    letter that is not in the output. E.g. "ij,jk->ik" is a @ b, "bij,bjk->bik" a batched product,
+    "i,i->" a dot product, "ij->ji" a transpose.
+
+    The result is linear in each operand, so its derivative with respect to x_j is the same sum with
+    x_j left out and dL/dy in its place:
+
+        dL/dx_j = einsum("<out>,<the other operands> -> <x_j's letters>", dL/dy, x_1, ..., x_k without x_j)
+
+    A letter that only x_j carries was summed away in y, so every element along it gets the same
+    gradient (a broadcast). ``spec`` arrives explicit ("...->..."), without ellipses, and with no
+    letter repeated inside one operand (``minigrad.functional.einsum`` prepares it).
+    """
+
+    def __init__(self, terms, output):
+        self.terms, self.output = terms, output
+
+    def forward(self, *xs):
+        from minigrad.backend import array_module
+
+        self.xs = xs
+        return _contract(array_module(xs[0]), self.terms, xs, self.output)
+
+    def backward(self, gy):
+        from minigrad.backend import array_module
+
+        xp = array_module(gy)
+        grads = []
+        for j, (term, x) in enumerate(zip(self.terms, self.xs)):
+            if not self.inputs[j].requires_grad:
+                grads.append(None)
+                continue
+            others = [(t, v) for i, (t, v) in enumerate(zip(self.terms, self.xs)) if i != j]
+            known = set(self.output).union(*[t for t, _ in others])
+            kept = "".join(letter for letter in term if letter in known)
+            g = _contract(xp, [self.output] + [t for t, _ in others], [gy] + [v for _, v in others], kept)
+            # a size-1 axis of x_j that was broadcast against a longer one: sum the gradient back to 1
+            sizes = [x.shape[i] for i, letter in enumerate(term) if letter in known]
+            wide = tuple(a for a, (n, m) in enumerate(zip(sizes, g.shape)) if n == 1 and m != 1)
+            if wide:
+                g = g.sum(axis=wide, keepdims=True)
+            # letters only x_j has: insert them as axes, then broadcast to x_j's sizes (also where
+            # x_j's axis is longer than the size-1 axes it was broadcast against)
+            sizes = iter(g.shape)
+            g = g.reshape([next(sizes) if letter in known else 1 for letter in term])
+            grads.append(xp.broadcast_to(g, x.shape))
+        return tuple(grads)
+
+
+def _contract(xp, terms, arrays, output):
+    spec = ",".join(terms) + "->" + output
+    if xp.__name__ == "numpy":
+        return xp.einsum(spec, *arrays, optimize=len(arrays) > 1)   # optimize: products via BLAS
+    return xp.einsum(spec, *arrays)

@@ -43,8 +43,9 @@ class Optimizer:
         """Finite, in range, checked before the optimizer exists (a NaN learning rate is refused)."""
         op = type(self).__name__
         for key in ("lr", "momentum", "dampening", "weight_decay", "eps", "alpha", "rho"):
-            if key in group:
-                checks.finite_number(op, key, group[key], minimum=0)
+            if key in group:       # alpha and rho are decay rates of running averages: in [0, 1]
+                checks.finite_number(op, key, group[key], minimum=0,
+                                     maximum=1 if key in ("alpha", "rho", "dampening") else None)
         if "betas" in group:
             betas = group["betas"]
             if not isinstance(betas, (tuple, list)) or len(betas) != 2:
