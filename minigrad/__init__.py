@@ -10,7 +10,7 @@ from minigrad.creation import arange, eye, full, full_like, linspace, ones, ones
 from minigrad.function import Function
 from minigrad.functional import (  # noqa: F401  (the public functional namespace)
     abs, add, amax, amin, argmax, argmin, broadcast_to, cat, chunk, clamp, clip, concatenate, cos, cumsum, div,
-    einsum, elu, exp, flatten, flip, gather, gelu, leaky_relu, linear, log, log1p, log_softmax, logsumexp, matmul, max,
+    einsum, elu, exp, flatten, flip, gather, gelu, leaky_relu, linear, log, log1p, log_softmax, logsumexp, matmul, max, bmm, mm,
     maximum, mean, min, minimum, mul, neg, norm, permute, pow, relu, reshape, sigmoid, silu, sin, softmax,
     softplus, split, sqrt, squeeze, stack, std, sub, sum, tanh, transpose, unsqueeze, var, where,
 )

@@ -230,6 +230,19 @@ def matmul(a, b):
     return as_tensor(a) @ b
 
 
+def mm(a, b):
+    """The product of two matrices (2-d only, as ``torch.mm``)."""
+    return as_tensor(a).mm(b)
+
+
+def bmm(a, b):
+    """Batched matrix products of (B, n, k) and (B, k, m) tensors (as ``torch.bmm``)."""
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ValueError(f"bmm: expected (B, n, k) and (B, k, m) with one B, got {a.shape} and {b.shape}")
+    return a @ b
+
+
 def linear(x, weight, bias=None):
     """y = x W^T + b (PyTorch's ``F.linear``)."""
     args = (x, weight) if bias is None else (x, weight, bias)

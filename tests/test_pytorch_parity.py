@@ -116,6 +116,7 @@ def _ops(m, F_):
                                     [(2, 4, 3, 3), (4, 3, 3, 3)], False),
         "conv1d": (lambda a, w: F_.conv1d(a, w, None, 2, 1, 2), [(2, 3, 9), (4, 3, 3)], False),
         "pool1d": (lambda a: F_.max_pool1d(a, 2) + F_.avg_pool1d(a, 2), [(2, 3, 8)], False),
+        "bmm_mm": (lambda a, b: m.bmm(a, b) + m.mm(a[0], b[1]), [(2, 3, 4), (2, 4, 5)], False),
     }
 
 
