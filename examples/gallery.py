@@ -19,7 +19,7 @@ FIGURES = {
                             "use3_anomaly_histogram.png", "use4_clustering.png", "use5_denoising.png",
                             "use6_inpainting.png"],
     "unit09_vae": ["samples.png", "interpolations.png", "attribute_slant.png", "manifold_2d.png", "elbo_curves.png"],
-    "unit10_gan": ["samples.png", "discriminator_outputs.png", "mode_coverage.png"],
+    "unit10_gan": ["samples.png", "discriminator_outputs.png", "mode_coverage.png", "mode_collapse_ring.png"],
 }
 
 

@@ -169,3 +169,37 @@ def fit_plot(x, y, x_grid, y_pred, path, title="Regression"):
     ax.set(title=title, xlabel="x", ylabel="y")
     ax.legend()
     return _save(fig, path)
+
+
+def point_snapshots(data, rows: dict, path, title="", centres=None):
+    """Generated 2-D points (red) over the real data (grey), one row per run and one column per
+    moment of training. ``rows`` maps a row label to [(iteration, points, caption), ...]."""
+    cols = max(len(snaps) for snaps in rows.values())
+    fig, axes = _figure(len(rows), cols, figsize=(2.1 * cols + 1.2, 2.2 * len(rows) + 0.6), squeeze=False)
+    lim = 1.3 * float(np.abs(data).max())
+    for r, (label, snaps) in enumerate(rows.items()):
+        for c, ax in enumerate(axes[r]):
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-lim, lim)
+            ax.set_aspect("equal")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c >= len(snaps):
+                ax.set_visible(False)
+                continue
+            iteration, points, caption = snaps[c]
+            ax.scatter(data[:, 0], data[:, 1], s=2, color="0.75", label="real data")
+            if centres is not None:
+                ax.scatter(centres[:, 0], centres[:, 1], s=40, facecolors="none", edgecolors="0.4", linewidths=0.8)
+            finite = points[np.isfinite(points).all(1)]
+            ax.scatter(finite[:, 0], finite[:, 1], s=3, color=COLORS[3], label="generated")
+            ax.set_title(f"iteration {iteration}\n{caption}", fontsize=8)
+        axes[r, 0].set_ylabel(label, fontsize=9)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, markerscale=4, frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    if path is not None:
+        fig.savefig(path, dpi=90)
+    return fig

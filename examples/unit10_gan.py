@@ -9,6 +9,9 @@ label r: 1/2 with the paper's r = 1, 0.45 with the default one-sided smoothing r
 mode-coverage histogram from a separately trained classifier with the 5 % criterion drawn, and a
 note saying whether G learned digits at all and, if so, whether mode collapse was seen. --k
 changes the discriminator steps per generator step; the number of generator steps stays fixed.
+Last, mode collapse on purpose on a ring of 8 Gaussians (``mode_collapse_ring.png``): the same G
+and D with Adam (k = 1 covers the ring, k = 5 collapses onto a few modes) and with SGD + momentum
+0.9 (one blob hopping from mode to mode).
 
 The discriminator sees the spread of each minibatch as one extra feature (``MinibatchStd``);
 ``--no-minibatch-std`` turns that off to watch the generator's classes drift out of balance
@@ -158,11 +161,50 @@ def mode_coverage(run: Run, trainer, history, iterations):
     run.metrics["class_histogram"] = coverage.histogram.tolist()
 
 
+def mode_collapse_on_a_ring(run: Run):
+    """Mode collapse on purpose, on the classic toy: 8 Gaussians on a circle. The same small G and D
+    train three ways, with the same number of generator steps: Adam with k = 1 and k = 5 cover the
+    ring; SGD with momentum 0.9 collapses -- every z lands in one tight blob, which hops from mode
+    to mode as D learns to reject it (Metz et al. 2017 show the same picture)."""
+    args = run.args
+    points, _, centres = models.mixture_of_gaussians(4000, modes=8, radius=2, std=0.05, generator=mg.Generator(args.seed))
+    steps, columns = (1500, 4) if run.quick else (3000, 6)
+    settings = {"Adam, k = 1": dict(optimizer="adam", k=1, lr=1e-3),
+                "Adam, k = 5": dict(optimizer="adam", k=5, lr=1e-3),
+                "SGD + momentum 0.9\nk = 1": dict(optimizer="sgd", k=1, lr=1e-3, momentum=0.9)}
+    rows, summary = {}, {}
+    for label, setting in settings.items():
+        g = mg.Generator(args.seed)
+        trainer = models.GANTrainer(models.MLPGenerator(8, (64, 64), (2,), output=None, generator=g),
+                                    models.MLPDiscriminator((2,), (64, 64), generator=g), batch_size=128,
+                                    seed=args.seed, **setting)
+        snaps, visited = [], set()
+        for c in range(columns):
+            trainer.train(points, steps * (c + 1) // columns, progress_bar=False)
+            samples = trainer.sample(500, generator=mg.Generator(args.seed + 1))
+            mode = models.nearest_mode(samples, centres, 0.25)
+            hit = sorted(set(mode[mode >= 0].tolist()) if (mode >= 0).mean() > 0 else set())
+            # a mode counts as covered when at least 2 % of the samples sit on it
+            covered = [m for m in hit if (mode == m).mean() >= 0.02]
+            visited.update(covered)
+            snaps.append((trainer.iteration, samples, f"{len(covered)}/8 modes covered, {(mode >= 0).mean():.0%} on a mode"))
+        rows[label] = snaps
+        summary[label.replace("\n", ", ")] = dict(final_modes_covered=len(covered), modes_visited_during_training=len(visited),
+                              final_fraction_on_a_mode=float((mode >= 0).mean()))
+        print(f"  ring, {label.replace(chr(10), ', ')}: {len(covered)}/8 modes covered at the end, {len(visited)} visited during training")
+    plotting.point_snapshots(points, rows, run.path("mode_collapse_ring.png"),
+                             f"Mode collapse on purpose: the same G and D, {steps} generator steps each\n"
+                             f"(a mode counts as covered when >= 2 % of 500 samples lie within 0.25 of it)",
+                             centres=centres)
+    run.metrics["ring"] = summary
+
+
 def main(argv=None):
     run = configure(argv)
     trainer = build(run)
     history, iterations = train_gan(run, trainer)
     mode_coverage(run, trainer, history, iterations)
+    mode_collapse_on_a_ring(run)
     return run.finish()
 
 

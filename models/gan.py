@@ -282,8 +282,11 @@ def mixture_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float
 
 
 def nearest_mode(points, centres, max_distance: float):
-    """The index of the nearest centre for each point, or -1 when it is farther than max_distance."""
+    """The index of the nearest centre for each point, or -1 when it is farther than max_distance
+    (or not a finite point: a diverged generator's NaNs are on no mode)."""
     d = np.linalg.norm(np.asarray(points)[:, None, :] - centres[None], axis=2)
+    far = ~np.isfinite(d).all(1)
+    d[far] = np.inf
     index = d.argmin(1)
-    index[d.min(1) > max_distance] = -1
+    index[far | (d.min(1) > max_distance)] = -1
     return index

@@ -35,8 +35,8 @@ PROMISED = {
                     "attribute_ink.png", "attribute_slant.png", "manifold_2d.png", "latent_2d.png"],
                    ["test_negative_elbo_nats", "test_kl_nats", "attribute_edits"]),
     "unit10_gan": (["samples.png", "samples_over_training.png", "losses.png", "discriminator_outputs.png",
-                    "mode_coverage.png"], ["iterations", "final_mean_d_real", "modes_hit", "mode_collapse_seen",
-                                             "minibatch_std"]),
+                    "mode_coverage.png", "mode_collapse_ring.png"],
+                   ["iterations", "final_mean_d_real", "modes_hit", "mode_collapse_seen", "minibatch_std", "ring"]),
 }
 
 
@@ -65,6 +65,11 @@ def test_lesson_runs_quick(name, tmp_path):
     for key in keys:
         assert key in metrics, f"metrics.json lacks {key}"
     assert metrics["dataset"] == "digits" and _finite_numbers(metrics)
+    if name == "unit10_gan":                # the ring shows collapse on purpose (measured, seeds 0-2:
+        ring = metrics["ring"]              # Adam k=1 8/8 modes, SGD + momentum 0 or 1, Adam k=5 3 or 4)
+        assert ring["Adam, k = 1"]["final_modes_covered"] >= 7
+        assert ring["SGD + momentum 0.9, k = 1"]["final_modes_covered"] <= 2
+        assert ring["Adam, k = 5"]["final_modes_covered"] < ring["Adam, k = 1"]["final_modes_covered"]
     if name == "unit08_autoencoders":       # the headline margin is taken against the better pixel run
         best_pixel = max(metrics["use4_cluster_accuracy_pixel"], metrics["use4_cluster_accuracy_pixel_unit"])
         assert metrics["use4_code_minus_best_pixel"] == pytest.approx(metrics["use4_cluster_accuracy_code_unit"]

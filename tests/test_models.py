@@ -295,3 +295,10 @@ def test_gan_trainer_resumes_bit_exactly_with_dropout(digits, tmp_path):
     for net in ("G", "D"):
         for (name, a), b in zip(getattr(straight, net).state_dict().items(), getattr(resumed, net).state_dict().values()):
             np.testing.assert_array_equal(a.data, b.data, err_msg=f"{net}.{name}")
+
+
+def test_nearest_mode_puts_non_finite_points_on_no_mode():
+    """A diverged generator's NaN or inf samples are on no mode (argmin over NaNs said mode 0)."""
+    centres = np.array([[0.0, 0.0], [1.0, 0.0]])
+    points = np.array([[np.nan, np.nan], [0.05, 0.0], [np.inf, 0.0], [0.98, 0.0], [5.0, 5.0]])
+    np.testing.assert_array_equal(models.nearest_mode(points, centres, 0.25), [-1, 0, -1, 1, -1])
