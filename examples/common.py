@@ -168,6 +168,14 @@ class Run:
     def path(self, filename: str) -> Path:
         return self.out / filename
 
+    def quick_caveat(self, holds: bool, claim: str, full_run: str):
+        """In --quick mode, say so when a lesson's claim does not hold on the small run (8x8
+        digits, a few epochs), instead of letting the smoke run teach the opposite."""
+        if self.quick and not holds:
+            note = f"quick-mode caveat: {claim} does not hold in this short run on the 8x8 digits; {full_run}"
+            print("  " + note)
+            self.metrics.setdefault("quick_caveats", []).append(note)
+
     def finish(self):
         self.metrics["dataset"] = self.dataset
         self.metrics["config"] = {

@@ -10,6 +10,8 @@ with values in [0, 1].
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.colors
+import matplotlib.ticker
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -36,13 +38,16 @@ def _as_images(images):
     return np.clip(images, 0, 1)
 
 
-def image_grid(images, path, title="", rows=None, row_labels=None, col_labels=None, cell=0.9):
-    """A grid of grayscale images (row-major). ``rows`` defaults to a square-ish grid."""
+def image_grid(images, path, title="", rows=None, row_labels=None, col_labels=None, cell=0.9, captions=None,
+               caption_colors=None):
+    """A grid of grayscale images (row-major). ``rows`` defaults to a square-ish grid; ``captions``
+    puts a line of text above each image (in ``caption_colors``, default black)."""
     images = _as_images(images)
     n = len(images)
     rows = rows or int(np.ceil(np.sqrt(n)))
     cols = int(np.ceil(n / rows))
-    fig, axes = _figure(rows, cols, figsize=(cols * cell + (1 if row_labels else 0), rows * cell + 0.5),
+    height = cell + (0.3 if captions else 0)
+    fig, axes = _figure(rows, cols, figsize=(cols * cell + (1 if row_labels else 0), rows * height + 0.5),
                         squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.set_xticks([])
@@ -51,6 +56,9 @@ def image_grid(images, path, title="", rows=None, row_labels=None, col_labels=No
             spine.set_visible(False)
         if k < n:
             ax.imshow(images[k], cmap="gray_r", vmin=0, vmax=1)
+            if captions:
+                ax.set_title(captions[k], fontsize=7, pad=2,
+                             color=caption_colors[k] if caption_colors else "black")
     if row_labels:
         for r, label in enumerate(row_labels):
             axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
@@ -67,7 +75,10 @@ def curves(series: dict, path, title="", xlabel="epoch", ylabel="", hline=None, 
     fig, ax = _figure(figsize=(6, 4.6))
     for i, (name, values) in enumerate(series.items()):
         x, y = values if isinstance(values, tuple) else (np.arange(1, len(values) + 1), values)
-        ax.plot(x, y, label=name, color=COLORS[i % 10])
+        # markers while the points are few, so a one- or two-epoch curve is still visible
+        ax.plot(x, y, label=name, color=COLORS[i % 10], marker="o" if len(x) <= 30 else None, markersize=4)
+    if xlabel == "epoch":
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     if hline is not None:
         ax.axhline(hline, color="gray", linestyle="--", label=hline_label)
     if logy:
@@ -79,8 +90,10 @@ def curves(series: dict, path, title="", xlabel="epoch", ylabel="", hline=None, 
     return _save(fig, path)
 
 
-def scatter(points, labels, path, title="", class_names=None, xlabel="h1", ylabel="h2", extra_points=None):
-    """2-D points coloured by class; ``extra_points`` (k, 2) are marked with crosses."""
+def scatter(points, labels, path, title="", class_names=None, xlabel="h1", ylabel="h2", extra_points=None,
+            extra_labels=None):
+    """2-D points coloured by class; ``extra_points`` (k, 2) are marked with crosses, numbered with
+    ``extra_labels`` when given."""
     points = np.asarray(points)
     fig, ax = _figure(figsize=(6, 5))
     for c in np.unique(labels):
@@ -89,17 +102,23 @@ def scatter(points, labels, path, title="", class_names=None, xlabel="h1", ylabe
         ax.scatter(points[m, 0], points[m, 1], s=4, alpha=0.6, color=COLORS[int(c) % 10], label=name)
     if extra_points is not None:
         ax.scatter(*np.asarray(extra_points).T, marker="x", s=60, color="black", label="decoded points")
+        for (px, py), text in zip(np.asarray(extra_points), extra_labels or []):
+            ax.annotate(text, (px, py), textcoords="offset points", xytext=(5, 5), fontsize=10, weight="bold")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    ax.legend(markerscale=3, fontsize=7, loc="best")
+    ax.legend(markerscale=3, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
     return _save(fig, path)
 
 
 def confusion_matrix(matrix, path, class_names, title="Confusion matrix (rows: true, columns: predicted)"):
+    """Counts written in every cell; colours on a log scale, so that a cell of 5 errors is visibly
+    coloured next to a diagonal of 1,000 (on a linear scale every error cell looks empty)."""
     matrix = np.asarray(matrix)
     k = len(class_names)
-    fig, ax = _figure(figsize=(0.55 * k + 2, 0.55 * k + 1.5))
-    ax.imshow(matrix, cmap="Blues")
-    threshold = matrix.max() / 2
+    fig, ax = _figure(figsize=(0.6 * k + 2.6, 0.55 * k + 1.5))
+    shown = np.ma.masked_equal(matrix, 0)                   # zero cells stay white
+    image = ax.imshow(shown, cmap="Blues", norm=matplotlib.colors.LogNorm(vmin=1, vmax=max(2, matrix.max())))
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="count (log scale)")
+    threshold = np.sqrt(max(2, matrix.max()))               # the middle of the log scale
     for i in range(k):
         for j in range(k):
             ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
@@ -110,23 +129,36 @@ def confusion_matrix(matrix, path, class_names, title="Confusion matrix (rows: t
     return _save(fig, path)
 
 
-def roc(curves_: dict, path, title="ROC curve"):
-    """curves_: name -> (fpr, tpr, auc)."""
-    fig, ax = _figure(figsize=(5, 5))
+def roc(curves_: dict, path, title="ROC curve", operating_point=None):
+    """curves_: name -> (fpr, tpr, auc). ``operating_point`` (fpr, tpr, label): where the classifier's
+    actual decisions sit on its curve."""
+    fig, ax = _figure(figsize=(5.2, 5.8))
     for i, (name, (f, t, a)) in enumerate(curves_.items()):
         ax.plot(f, t, color=COLORS[i % 10], label=f"{name} (AUC {a:.3f})")
-    ax.plot([0, 1], [0, 1], color="gray", linestyle="--", label="chance")
-    ax.set(title=title, xlabel="false positive rate", ylabel="true positive rate", xlim=(0, 1), ylim=(0, 1.01))
-    ax.legend(loc="lower right")
+    ax.plot([0, 1], [0, 1], color="gray", linestyle="--", label="chance (AUC 0.5)")
+    if operating_point is not None:
+        f, t, label = operating_point
+        ax.plot([f], [t], marker="o", markersize=8, color="black", linestyle="none", label=label)
+    ax.set(title=title, xlabel="false positive rate (FPR = 1 - TNR)", ylabel="true positive rate (TPR, recall)",
+           xlim=(0, 1), ylim=(0, 1.01))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1, fontsize=8, frameon=False)
     return _save(fig, path)
 
 
-def precision_recall(precision, recall, path, title="Precision-recall curve", ap=None):
-    fig, ax = _figure(figsize=(5, 5))
-    ax.step(recall, precision, where="post", label=f"AP {ap:.3f}" if ap is not None else None)
-    ax.set(title=title, xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-    if ap is not None:
-        ax.legend(loc="lower left")
+def precision_recall(precision, recall, path, title="Precision-recall curve", ap=None, prevalence=None,
+                     operating_point=None):
+    """The precision-recall curve; ``prevalence`` draws the chance level (precision = the fraction of
+    positives), ``operating_point`` (recall, precision, label) the actual decisions."""
+    fig, ax = _figure(figsize=(5.2, 5.8))
+    ax.step(recall, precision, where="post", color=COLORS[0], label=f"classifier (AP {ap:.3f})" if ap is not None
+            else "classifier")
+    if prevalence is not None:
+        ax.axhline(prevalence, color="gray", linestyle="--", label=f"chance: precision = prevalence {prevalence:.3f}")
+    if operating_point is not None:
+        r, p, label = operating_point
+        ax.plot([r], [p], marker="o", markersize=8, color="black", linestyle="none", label=label)
+    ax.set(title=title, xlabel="recall (TPR)", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1, fontsize=8, frameon=False)
     return _save(fig, path)
 
 
@@ -141,30 +173,42 @@ def histograms(groups: dict, path, title="", xlabel="", bins=50):
     return _save(fig, path)
 
 
-def bars(values: dict, path, title="", ylabel="", hline=None, hline_label=None, groups=None):
-    """Bar chart of name -> value, or of name -> {group: value} for grouped bars."""
-    fig, ax = _figure(figsize=(max(5, 0.5 * len(values) + 2), 4))
+def bars(values: dict, path, title="", ylabel="", hline=None, hline_label=None, groups=None, annotate=None,
+         fmt="{:.3f}"):
+    """Bar chart of name -> value, or of name -> {group: value} for grouped bars. The legend goes
+    below the axes (never over a bar); ``annotate`` writes each value on its bar (default: when
+    there are at most 12 bars)."""
+    fig, ax = _figure(figsize=(max(6, 0.5 * len(values) * (len(groups) if groups else 1) ** 0.5 + 2), 4.6))
     names = list(values)
+    drawn = []
     if groups:
         width = 0.8 / len(groups)
         for g, group in enumerate(groups):
-            ax.bar(np.arange(len(names)) + g * width - 0.4 + width / 2, [values[n][group] for n in names],
-                   width, label=group, color=COLORS[g % 10])
-        ax.legend()
+            drawn.append(ax.bar(np.arange(len(names)) + g * width - 0.4 + width / 2,
+                                [values[n][group] for n in names], width, label=group, color=COLORS[g % 10]))
     else:
-        ax.bar(range(len(names)), [values[n] for n in names], color=COLORS[0])
+        drawn.append(ax.bar(range(len(names)), [values[n] for n in names], color=COLORS[0]))
+    if annotate is None:
+        annotate = sum(len(b) for b in drawn) <= 12
+    if annotate:
+        for b in drawn:
+            ax.bar_label(b, labels=[fmt.format(v) for v in b.datavalues], fontsize=8, padding=2)
+        ax.margins(y=0.12)
     if hline is not None:
         ax.axhline(hline, color="gray", linestyle="--", label=hline_label)
-        if hline_label:
-            ax.legend()
+    if groups or hline_label:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=9, frameon=False)
     ax.set_xticks(range(len(names)), names, rotation=30 if max(len(n) for n in names) > 3 else 0)
     ax.set(title=title, ylabel=ylabel)
     return _save(fig, path)
 
 
-def fit_plot(x, y, x_grid, y_pred, path, title="Regression"):
+def fit_plot(x, y, x_grid, y_pred, path, title="Regression", x_test=None, y_test=None):
+    """Training points (light), test points (if given; the ones a test score is computed on) and the fit."""
     fig, ax = _figure(figsize=(6, 4))
-    ax.scatter(x, y, s=6, alpha=0.5, label="data", color=COLORS[0])
+    ax.scatter(x, y, s=6, alpha=0.35, label="training data", color=COLORS[0])
+    if x_test is not None:
+        ax.scatter(x_test, y_test, s=14, marker="^", label="test data", color=COLORS[2])
     ax.plot(x_grid, y_pred, color=COLORS[1], linewidth=2, label="MLP fit")
     ax.set(title=title, xlabel="x", ylabel="y")
     ax.legend()

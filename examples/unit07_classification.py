@@ -53,7 +53,7 @@ def multiclass(run: Run, probs):
     precision, recall, f1, support = metrics.precision_recall_fscore(y, predicted, labels=list(range(10)))
     plotting.bars({n: {"precision": p_, "recall": r_, "F1": f_} for n, p_, r_, f_ in zip(names, precision, recall, f1)},
                   run.path("per_class_metrics.png"), "Precision, recall and F1 per class",
-                  groups=["precision", "recall", "F1"])
+                  groups=["precision", "recall", "F1"], ylabel="score (1 is perfect)")
     run.record(accuracy=metrics.accuracy(y, predicted), balanced_accuracy=metrics.balanced_accuracy(y, predicted),
                macro_f1=metrics.f_score(y, predicted, "macro"), micro_f1=metrics.f_score(y, predicted, "micro"),
                **{f"top{k}_accuracy": metrics.top_k_accuracy(y, probs, k) for k in (1, 2, 3, 5)})
@@ -83,10 +83,16 @@ def binary(run: Run, probs):
     pixel_score = run.test_x.reshape(len(y), -1).mean(1)       # a weak baseline: the amount of ink
     plotting.roc({f"MLP p({names[pos]})": (fpr, tpr, auc),
                   "ink baseline": (*metrics.roc_curve(is_pos, pixel_score)[:2], metrics.roc_auc_score(is_pos, pixel_score))},
-                 run.path("roc_curve.png"), f"ROC: '{names[pos]}' vs the rest")
+                 run.path("roc_curve.png"), f"ROC: '{names[pos]}' vs the rest",
+                 operating_point=(run.metrics["binary_fpr"], run.metrics["binary_recall_tpr"],
+                                  f"the argmax decision (TP {conf.tp}, FN {conf.fn}, FP {conf.fp}, TN {conf.tn});\n"
+                                  f"it uses every class's score, so it may lie off the p({names[pos]}) curve"))
     prec, rec, _ = metrics.precision_recall_curve(is_pos, score)
     plotting.precision_recall(prec, rec, run.path("precision_recall_curve.png"),
-                              f"Precision-recall: '{names[pos]}' vs the rest", ap=run.metrics["average_precision"])
+                              f"Precision-recall: '{names[pos]}' vs the rest", ap=run.metrics["average_precision"],
+                              prevalence=float(is_pos.mean()),
+                              operating_point=(run.metrics["binary_recall_tpr"], run.metrics["binary_precision"],
+                                               "the argmax decision"))
     return is_pos, said_pos
 
 
@@ -110,7 +116,8 @@ def imbalanced(run: Run, is_pos, said_pos):
         print(f"    {k:14s} accuracy {a:.3f}  balanced accuracy {b:.3f}")
     plotting.bars({k: {"accuracy": a, "balanced accuracy": b} for k, (a, b) in scenario.items()},
                   run.path("imbalanced_accuracy.png"), "95/5 data: accuracy vs balanced accuracy",
-                  groups=["accuracy", "balanced accuracy"])
+                  groups=["accuracy", "balanced accuracy"], ylabel="score (1 is perfect)",
+                  hline=0.5, hline_label="balanced accuracy of guessing")
 
 
 def main(argv=None):

@@ -134,7 +134,7 @@ def mode_coverage(run: Run, trainer, history, iterations):
     plotting.bars({run.classes[c]: coverage.histogram[c] for c in range(10)}, run.path("mode_coverage.png"),
                   f"Classes of 10000 generated samples: {coverage.modes_hit}/10 classes, "
                   f"smallest {coverage.min_class_fraction:.2%}", ylabel="fraction of samples",
-                  hline=0.05, hline_label="5 % criterion (uniform: 10 %)")
+                  hline=0.05, hline_label="5 % criterion (uniform: 10 %)", fmt="{:.1%}")
     collapsed = learned and (coverage.modes_hit < 10 or coverage.min_class_fraction < 0.05)
     if not learned:
         verdict = (f"G has not learned to draw digits (classifier confidence {sample_confidence:.2f} on samples vs "

@@ -183,3 +183,19 @@ def test_an_unwritable_out_folder_is_refused_before_any_work(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--out" in result.stderr and "cannot write there" in result.stderr
     assert "training" not in result.stdout
+
+
+def test_a_quick_run_says_when_a_lessons_claim_does_not_hold(tmp_path, capsys):
+    from examples.common import Run, parser
+
+    def run_with(flags):
+        p = parser("unit_test", "a lesson", epochs=3)
+        return Run(p.parse_args(flags + ["--out", str(tmp_path / "o")]))
+
+    quick = run_with(["--quick"])
+    quick.quick_caveat(True, "'A beats B'", "the full run shows it")
+    assert "quick_caveats" not in quick.metrics
+    quick.quick_caveat(False, "'A beats B'", "the full run shows it")
+    assert quick.metrics["quick_caveats"] == ["quick-mode caveat: 'A beats B' does not hold in this short run on "
+                                              "the 8x8 digits; the full run shows it"]
+    assert "quick-mode caveat: 'A beats B'" in capsys.readouterr().out
