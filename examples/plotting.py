@@ -162,14 +162,18 @@ def precision_recall(precision, recall, path, title="Precision-recall curve", ap
     return _save(fig, path)
 
 
-def histograms(groups: dict, path, title="", xlabel="", bins=50):
-    fig, ax = _figure(figsize=(6, 4))
+def histograms(groups: dict, path, title="", xlabel="", bins=50, logy=False):
+    """Overlaid normalised histograms of named groups; ``logy`` for values piled up at one point
+    (a sparse code's zeros) next to a long tail."""
+    fig, ax = _figure(figsize=(6, 4.6))
     values = np.concatenate([np.asarray(v) for v in groups.values()])
     edges = np.linspace(values.min(), values.max(), bins + 1)
     for i, (name, v) in enumerate(groups.items()):
         ax.hist(v, bins=edges, alpha=0.55, density=True, color=COLORS[i % 10], label=name)
-    ax.set(title=title, xlabel=xlabel, ylabel="density")
-    ax.legend()
+    ax.set(title=title, xlabel=xlabel, ylabel="density" + (" (log scale)" if logy else ""))
+    if logy:
+        ax.set_yscale("log")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, fontsize=9, frameon=False)
     return _save(fig, path)
 
 

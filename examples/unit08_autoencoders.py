@@ -41,12 +41,15 @@ def capacity(run, hidden, code):
         f"overcomplete + L1 sparsity": models.AutoEncoder(run.image_shape, (), over, code_activation="relu",
                                                           sparsity=0.01 if d > 100 else 0.05, seed=run.args.seed),
     }
-    rows, summary = [test], {}
+    rows, summary, activations = [test], {}, {}
     noise = np.random.default_rng(0).random((200,) + run.image_shape).astype(np.float32)
     for name, model in variants.items():
         train(run, model, x)
         rows.append(model.reconstruct(test))
         codes = model.codes(run.test_x[:1000])
+        if name.startswith("overcomplete"):
+            active = float((np.abs(codes) > 1e-3).mean())
+            activations[f"{name}: {active:.0%} of units active"] = codes.reshape(-1)
         summary[name] = {
             "test_psnr": metrics.psnr(run.test_x[:1000], model.reconstruct(run.test_x[:1000])),
             "noise_psnr": metrics.psnr(noise, model.reconstruct(noise)),
@@ -56,6 +59,9 @@ def capacity(run, hidden, code):
     for name, s in summary.items():
         print(f"  {name:32s} test PSNR {s['test_psnr']:.1f} dB, on uniform noise {s['noise_psnr']:.1f} dB, "
               f"active code units {s['active_code_fraction']:.2f}")
+    plotting.histograms(activations, run.path("capacity_code_activations.png"),
+                        "What the L1 penalty changes:\ncode activations h of 1000 test images",
+                        "activation h_j (ReLU code)", logy=True)
     plotting.image_grid(np.concatenate(rows), run.path("capacity_reconstructions.png"),
                         "Originals, then undercomplete / overcomplete / overcomplete + sparsity", rows=4,
                         row_labels=["original", "under", "over", "over+L1"])

@@ -71,13 +71,21 @@ def samples_and_reconstructions(run: Run, vae):
 
 
 def interpolations(run: Run, vae):
-    """Strips h_i = h1 + (h2 - h1) i / N between the codes of two test images."""
+    """Strips h_i = h1 + (h2 - h1) i / N between the codes of two test images of *different*
+    classes, with the two originals at the ends (the decoded ends are reconstructions)."""
     args = run.args
     rng = np.random.default_rng(args.seed)
-    pairs = rng.choice(len(run.test_x), (5, 2), replace=False)
-    strips = np.concatenate([vae.interpolate(run.test_x[a], run.test_x[b], steps=10) for a, b in pairs])
+    pairs = []
+    while len(pairs) < 5:
+        a, b = rng.choice(len(run.test_x), 2, replace=False)
+        if run.test_y[a] != run.test_y[b]:
+            pairs.append((a, b))
+    strips = np.concatenate([np.concatenate([run.test_x[a:a + 1], vae.interpolate(run.test_x[a], run.test_x[b], 10),
+                                             run.test_x[b:b + 1]]) for a, b in pairs])
     plotting.image_grid(strips, run.path("interpolations.png"),
-                        "Interpolation between test pairs: h_i = h1 + (h2 - h1) i/10, i = 0..10", rows=5)
+                        "Interpolation between test images of two classes: h_i = h1 + (h2 - h1) i/10",
+                        rows=5, col_labels=["x1"] + [f"i={i}" for i in range(11)] + ["x2"],
+                        row_labels=[f"{run.classes[run.test_y[a]]} -> {run.classes[run.test_y[b]]}" for a, b in pairs])
 
 
 
@@ -85,14 +93,26 @@ def attribute_edits(run: Run, vae):
     """h_new = h + alpha * (mean h with the attribute - mean h without it), for ink and slant."""
     args = run.args
     edits = {}
+    words = {"ink": ("much ink", "little ink"), "slant": ("leaning right", "leaning left")}
     for attribute, rule in (("ink", models.ink), ("slant", models.slant)):
-        with_mask, without_mask = models.split_by_attribute(rule(run.train_x[:20000]), run.train_y[:20000])
-        vector = vae.attribute_vector(run.train_x[:20000][with_mask], run.train_x[:20000][without_mask])
+        pool_x, pool_y = run.train_x[:20000], run.train_y[:20000]
+        with_mask, without_mask = models.split_by_attribute(rule(pool_x), pool_y)
+        vector = vae.attribute_vector(pool_x[with_mask], pool_x[without_mask])
         images = vae.apply_attribute(run.test_x[:6], vector, args.alphas)
-        plotting.image_grid(images.reshape((-1,) + run.image_shape), run.path(f"attribute_{attribute}.png"),
-                            f"h + alpha * h_dif ({attribute})", rows=6,
-                            col_labels=[f"alpha={a:g}" for a in args.alphas])
         measured = [float(rule(images[:, k]).mean()) for k in range(len(args.alphas))]
+        n = len(args.alphas)
+        # the two sets the vector came from (a few of each, all classes), then the edited test images
+        sets = np.concatenate([pool_x[with_mask][:n], pool_x[without_mask][:n]])
+        with_word, without_word = words[attribute]
+        # column captions on the first edited row: alpha and the attribute measured on the 6 edits
+        captions = [""] * len(sets) + [f"alpha={a:g}\n{attribute} {m:.3f}" for a, m in zip(args.alphas, measured)]
+        captions += [""] * (images.shape[0] - 1) * n
+        plotting.image_grid(np.concatenate([sets, images.reshape((-1,) + run.image_shape)]),
+                            run.path(f"attribute_{attribute}.png"),
+                            f"h_new = h + alpha * h_dif, h_dif = mean h({with_word}) - mean h({without_word})\n"
+                            f"(top: images of the two sets; under alpha: mean {attribute} of the 6 edits)", rows=8,
+                            row_labels=[with_word, without_word] + [f"test {i + 1}" for i in range(6)],
+                            captions=captions, cell=1.1)
         edits[attribute] = {"alphas": list(args.alphas), "mean_attribute_of_edits": measured,
                             "vector_norm": float(np.linalg.norm(vector))}
         print(f"  {attribute}: mean {attribute} of the edited images for alphas {args.alphas}: "
@@ -105,11 +125,26 @@ def manifold_2d(run: Run):
     """A VAE with a 2-D code: the decoded grid of the latent plane, and the test codes by class."""
     args = run.args
     vae2, history2 = train_vae(run, 2, max(1, args.epochs // 2))
-    run.record(latent2_test_negative_elbo_nats=history2[-1]["val_neg_elbo"])
+    kl = history2[-1]["val_kl"]
+    run.record(latent2_test_negative_elbo_nats=history2[-1]["val_neg_elbo"], latent2_test_kl_nats=kl)
     grid = np.linspace(-2.5, 2.5, 15, dtype=np.float32)
     codes = np.array([[a, b] for b in grid[::-1] for a in grid], dtype=np.float32)
-    plotting.image_grid(vae2.decode_codes(codes), run.path("manifold_2d.png"),
-                        "The 2-D latent manifold: decoded grid over [-2.5, 2.5]^2", rows=15, cell=0.45)
+    decoded = vae2.decode_codes(codes)
+    # Posterior collapse: q(h|x) = the prior for every x (KL ~ 0), so the code carries nothing and
+    # the whole grid decodes to one "average" image. Say so rather than show 225 copies silently.
+    spread = float(decoded.reshape(len(decoded), -1).std(0).mean())
+    collapsed = kl < 0.5 or spread < 0.01
+    if collapsed:
+        print(f"  warning: the 2-D VAE's posterior has collapsed (test KL {kl:.3f} nats, spread of the decoded grid "
+              f"{spread:.4f}): the code carries no information, so the manifold is one image repeated; "
+              f"train longer (more --epochs)")
+    run.record(latent2_posterior_collapsed=bool(collapsed))
+    title = "The 2-D latent manifold: decoded h on a grid (axes: h1, h2)"
+    if collapsed:
+        title += f"\nPOSTERIOR COLLAPSED (KL {kl:.2f} nats): every code decodes to the same image"
+    plotting.image_grid(decoded, run.path("manifold_2d.png"), title, rows=15, cell=0.5,
+                        col_labels=[f"{a:.1f}" if i % 2 == 0 else "" for i, a in enumerate(grid)],
+                        row_labels=[f"{b:.1f}" if i % 2 == 0 else "" for i, b in enumerate(grid[::-1])])
     plotting.scatter(vae2.codes(run.test_x[:3000]), run.test_y[:3000], run.path("latent_2d.png"),
                      "2-D VAE: means of q(h|x) for test images", run.classes)
 

@@ -24,7 +24,7 @@ PROMISED = {
                                "precision_recall_curve.png", "imbalanced_accuracy.png"],
                               ["accuracy", "balanced_accuracy", "top1_accuracy", "top5_accuracy", "binary_auc",
                                "imbalanced_95_5"]),
-    "unit08_autoencoders": (["capacity_reconstructions.png", "use1_codes_2d.png", "use1_decoded_points.png",
+    "unit08_autoencoders": (["capacity_reconstructions.png", "capacity_code_activations.png", "use1_codes_2d.png", "use1_decoded_points.png",
                              "use2_retrieval.png", "use3_anomaly_histogram.png", "use3_anomaly_roc.png",
                              "use4_clustering.png", "use5_denoising.png", "use6_inpainting.png"],
                             ["capacity", "use2_precision_at_10_code", "use3_anomaly_auc", "use4_cluster_accuracy_code",
