@@ -119,6 +119,8 @@ def top_k_accuracy(y_true, scores, k: int = 5, labels=None) -> float:
     if s.ndim != 2 or len(s) != len(t):
         raise ValueError(f"top_k_accuracy: scores must be (n, K) with n = {len(t)}, got {s.shape}")
     checks.positive_int("top_k_accuracy", "k", k)
+    if s.dtype.kind == "f" and not np.isfinite(s).all():
+        raise ValueError("top_k_accuracy: scores contain NaN or Inf")
     labels = np.arange(s.shape[1]) if labels is None else np.asarray(labels)
     column = {label: j for j, label in enumerate(labels.tolist())}
     if not set(t.tolist()) <= set(column):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.tensor import Tensor, float32
 
 
@@ -42,6 +42,10 @@ def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
     """Like ``torch.arange``: integers give int64, any float argument gives float32."""
     if end is None:
         start, end = 0, start
+    for name, v in (("start", start), ("end", end), ("step", step)):
+        checks.finite_number("arange", name, v)
+    if step == 0:
+        raise ValueError("arange: step must not be 0")
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else float32
@@ -51,6 +55,7 @@ def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
 def linspace(start, end, steps: int, dtype=None, device=None) -> Tensor:
     """``steps`` evenly spaced values from start to end; with an integer dtype the values are
     truncated toward zero, as in PyTorch."""
+    checks.positive_int("linspace", "steps", steps, 0)
     values = np.linspace(start, end, steps, dtype=np.float64)
     dtype = np.dtype(dtype or float32)
     if dtype.kind in "iu":

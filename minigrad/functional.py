@@ -114,7 +114,7 @@ def relu(x):
 
 
 def leaky_relu(x, negative_slope=0.01):
-    return _act.LeakyReLU(negative_slope)(as_tensor(x))
+    return _act.LeakyReLU(checks.finite_number("leaky_relu", "negative_slope", negative_slope))(as_tensor(x))
 
 
 def softplus(x):
@@ -122,7 +122,7 @@ def softplus(x):
 
 
 def elu(x, alpha=1.0):
-    return _act.ELU(alpha)(as_tensor(x)._real())
+    return _act.ELU(checks.finite_number("elu", "alpha", alpha))(as_tensor(x)._real())
 
 
 def gelu(x):

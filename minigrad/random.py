@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.tensor import Tensor, float32
 
 
@@ -22,6 +22,8 @@ class Generator:
         self.manual_seed(seed)
 
     def manual_seed(self, seed: int | None) -> "Generator":
+        if seed is not None:
+            checks.positive_int("manual_seed", "seed", seed, 0)
         self.seed = seed
         self.numpy = np.random.Generator(np.random.PCG64(seed))
         return self
@@ -53,13 +55,14 @@ def _finish(array, dtype, device, requires_grad):
     return Tensor(array, requires_grad=requires_grad)
 
 
-def _shape(shape):
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+def _shape(shape, op="rand"):
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+    return checks.shape(op, shape)
 
 
 def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Samples of the standard normal N(0, 1)."""
-    values = _generator(generator).numpy.standard_normal(_shape(shape))
+    values = _generator(generator).numpy.standard_normal(_shape(shape, "randn"))
     return _finish(values, dtype, device, requires_grad)
 
 
@@ -100,4 +103,5 @@ def rand_like(x: Tensor, generator=None, dtype=None, requires_grad=False) -> Ten
 
 def randperm(n: int, generator=None, device=None) -> Tensor:
     """A random permutation of 0..n-1."""
+    checks.positive_int("randperm", "n", n, 0)
     return _finish(_generator(generator).numpy.permutation(n), np.int64, device, False)

@@ -59,6 +59,9 @@ class Tensor:
             data = np.asarray(data)
             if python_floats and data.dtype == np.float64:      # Tensor([-4.0]) is float32, as in PyTorch
                 data = data.astype(float32)
+        if data.dtype.kind == "c":
+            raise TypeError(f"tensor: complex dtypes ({data.dtype}) are not supported by minigrad; "
+                            f"use two real tensors (real and imaginary parts)")
         if requires_grad and not _is_floating(data.dtype):
             raise TypeError(
                 f"tensor: only floating-point tensors can require gradients (got dtype {data.dtype})")

@@ -23,6 +23,8 @@ import numpy as np
 
 def _images(x):
     x = np.asarray(x, dtype=np.float64)
+    if x.ndim < 3:
+        raise ValueError(f"ink / slant: expected a batch of images (n, [C,] H, W), got shape {x.shape}")
     return x.reshape(len(x), x.shape[-2], x.shape[-1])
 
 
@@ -47,6 +49,9 @@ def slant(images) -> np.ndarray:
 
 def split_by_attribute(values, labels=None, quantile: float = 0.25):
     """(with_mask, without_mask): top and bottom ``quantile`` of ``values`` within each class."""
+    if not 0 < quantile <= 0.5:
+        raise ValueError(f"split_by_attribute: quantile must be in (0, 0.5] (the two sets must not overlap), "
+                         f"got {quantile}")
     values = np.asarray(values, dtype=float)
     labels = np.zeros(len(values), dtype=int) if labels is None else np.asarray(labels)
     with_mask, without_mask = np.zeros(len(values), bool), np.zeros(len(values), bool)

@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 
 import metrics
 import minigrad as mg
-from minigrad import nn, optim
+from minigrad import checks, nn, optim
 from minigrad.nn import functional as F
 from models.inference import model_device, run_in_batches
 from models.autoencoders import mlp
@@ -102,7 +102,7 @@ class DCGenerator(nn.Module):
     def __init__(self, latent_dim: int = 100, image_size: int = 28, channels: int = 64, out_channels: int = 1,
                  generator=None):
         super().__init__()
-        q = image_size // 4
+        q = _quarter("DCGenerator", image_size)
         self.latent_dim, self.output_shape = latent_dim, (out_channels, image_size, image_size)
         self.net = nn.Sequential(
             nn.Linear(latent_dim, 2 * channels * q * q, generator=generator), nn.ReLU(),
@@ -114,12 +114,20 @@ class DCGenerator(nn.Module):
         return self.net(z)
 
 
+def _quarter(op, image_size):
+    """S / 4: two stride-2 layers halve the image twice, so S must be a multiple of 4."""
+    checks.positive_int(op, "image_size", image_size, 4)
+    if image_size % 4:
+        raise ValueError(f"{op}: image_size must be divisible by 4 (two stride-2 layers), got {image_size}")
+    return image_size // 4
+
+
 class DCDiscriminator(nn.Module):
     """DCGAN-style: conv 4x4 s2 -> LeakyReLU 0.2 -> conv 4x4 s2 -> LeakyReLU 0.2 -> linear -> logit."""
 
     def __init__(self, image_size: int = 28, channels: int = 64, in_channels: int = 1, generator=None):
         super().__init__()
-        q = image_size // 4
+        q = _quarter("DCDiscriminator", image_size)
         self.net = nn.Sequential(
             nn.Conv2d(in_channels, channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
             nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
@@ -151,6 +159,8 @@ class GANTrainer:
                  batch_size: int = 64, real_label: float = 1.0, seed: int = 0, device=None):
         if k < 1:
             raise ValueError(f"GANTrainer: k must be >= 1, got {k}")
+        checks.positive_int("GANTrainer", "batch_size", batch_size)
+        checks.finite_number("GANTrainer", "real_label", real_label, minimum=0, maximum=1, strict_minimum=True)
         if loss not in ("non-saturating", "saturating"):
             raise ValueError(f"GANTrainer: loss must be 'non-saturating' or 'saturating', got {loss!r}")
         self.G, self.D, self.k, self.loss, self.batch_size = generator_net, discriminator, k, loss, batch_size
@@ -273,6 +283,9 @@ def mixture_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float
 
     Returns (points (n, 2) float32, mode index of each point, the mode centres (modes, 2)).
     """
+    checks.positive_int("mixture_of_gaussians", "n", n)
+    checks.positive_int("mixture_of_gaussians", "modes", modes)
+    checks.finite_number("mixture_of_gaussians", "std", std, minimum=0)
     rng = (generator or mg.Generator(0)).numpy
     angles = 2 * np.pi * np.arange(modes) / modes
     centres = radius * np.stack([np.cos(angles), np.sin(angles)], 1)

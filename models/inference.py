@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from minigrad import backend
+from minigrad import backend, checks
 
 
 def model_device(model) -> str:
@@ -38,6 +38,7 @@ def run_in_batches(model, fn, *arrays, batch_size: int = 1024, to_host: bool = T
     ``fn`` returns a Tensor or a tuple of Tensors; the result is the same structure with the
     batches concatenated along axis 0 (NumPy arrays if ``to_host``, else device Tensors).
     """
+    checks.positive_int("run_in_batches", "batch_size", batch_size)
     n = len(arrays[0])
     if any(len(a) != n for a in arrays):
         raise ValueError(f"run_in_batches: the inputs have different lengths {[len(a) for a in arrays]}")

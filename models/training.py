@@ -37,6 +37,9 @@ def _mean_logs(logs):
 def evaluate(model, data, batch_size: int = 512, device=None) -> dict:
     """Mean of every number ``training_loss`` reports, over ``data``, in eval mode, without a graph."""
     dataset = _as_dataset(data)
+    if len(dataset) == 0:
+        raise ValueError("evaluate: the data is empty (0 samples)")
+    checks.positive_int("evaluate", "batch_size", batch_size)
     was_training = model.training
     model.eval()
     totals, count = defaultdict(float), 0

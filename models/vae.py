@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from minigrad import nn
+from minigrad import checks, nn
 from minigrad.nn import functional as F
 from models.inference import run_in_batches
 from models.autoencoders import mlp
@@ -84,6 +84,7 @@ class VAEBase(nn.Module):
 
     def interpolate(self, x1, x2, steps: int = 10):
         """Images along the straight line between the codes of x1 and x2: h_i = h1 + (h2 - h1) i/N, i = 0..N."""
+        checks.positive_int("interpolate", "steps", steps)
         h1, h2 = self.codes(np.asarray(x1)[None])[0], self.codes(np.asarray(x2)[None])[0]
         t = np.arange(steps + 1)[:, None] / steps
         return self.decode_codes(h1 + (h2 - h1) * t)
@@ -95,6 +96,9 @@ class VAEBase(nn.Module):
     def apply_attribute(self, x, vector, alphas=(0.0, 1.0, 2.0)):
         """For each image and each alpha: decode(h + alpha * h_dif). Shape (len(x), len(alphas), ...)."""
         h = self.codes(x)
+        if np.shape(vector) != (h.shape[1],):
+            raise ValueError(f"apply_attribute: the attribute vector has shape {np.shape(vector)}, the codes "
+                             f"have {h.shape[1]} dims (expected ({h.shape[1]},), from attribute_vector)")
         edited = h[:, None, :] + np.asarray(alphas, dtype=np.float32)[None, :, None] * vector[None, None, :]
         images = self.decode_codes(edited.reshape(-1, h.shape[1]))
         return images.reshape((len(x), len(alphas)) + images.shape[1:])

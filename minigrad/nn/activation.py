@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from minigrad import checks
 from minigrad import functional as MF
 from minigrad.nn.module import Module
 
@@ -20,7 +21,7 @@ class ReLU(Module):
 class LeakyReLU(Module):
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = checks.finite_number("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x):
         return MF.leaky_relu(x, self.negative_slope)
@@ -47,7 +48,7 @@ class Softplus(Module):
 class ELU(Module):
     def __init__(self, alpha: float = 1.0):
         super().__init__()
-        self.alpha = alpha
+        self.alpha = checks.finite_number("ELU", "alpha", alpha)
 
     def forward(self, x):
         return MF.elu(x, self.alpha)

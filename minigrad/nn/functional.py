@@ -179,6 +179,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     c = input.shape[1] if input.ndim >= 2 else None
     if c is None:
         raise ValueError(f"batch_norm: expected input (N, C, ...), got {input.shape}")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(as_tensor(t).shape) != (c,):
+            raise ValueError(f"batch_norm: {name} has shape {tuple(as_tensor(t).shape)}, expected ({c},) for the "
+                             f"{c} channels of input {input.shape}")
+    checks.finite_number("batch_norm", "momentum", momentum, minimum=0, maximum=1)
     xp = backend.array_module(input.data)
     weight = as_tensor(weight) if weight is not None else Tensor(xp.ones(c, dtype=input.dtype))
     bias = as_tensor(bias) if bias is not None else Tensor(xp.zeros(c, dtype=input.dtype))
@@ -197,7 +202,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 def upsample_nearest(input, scale_factor=2):
-    return _conv.UpsampleNearest(_pair(scale_factor))(as_tensor(input))
+    return _conv.UpsampleNearest(_pair(scale_factor, "upsample_nearest", "scale_factor"))(as_tensor(input))
 
 
 def reparameterize(mu, logvar, eps=None, generator=None):

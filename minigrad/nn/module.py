@@ -85,6 +85,9 @@ class Module:
         self._buffers[name] = tensor
 
     def add_module(self, name: str, module: "Module"):
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(self).__name__}: expected a Module (a layer such as nn.Linear(...)), got "
+                            f"{type(module).__name__} {module!r:.40}")
         self._modules[name] = module
 
     # -------------------------------------------------------------- calling

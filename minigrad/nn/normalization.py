@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.nn.module import Module, Parameter
 from minigrad.ops.normalization import BatchNorm
 from minigrad.tensor import Tensor
@@ -23,6 +23,10 @@ class _BatchNorm(Module):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, affine: bool = True,
                  track_running_stats: bool = True):
         super().__init__()
+        op = type(self).__name__
+        checks.positive_int(op, "num_features", num_features)
+        checks.finite_number(op, "eps", eps, minimum=0, strict_minimum=True)
+        checks.finite_number(op, "momentum", momentum, minimum=0, maximum=1)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.weight = Parameter(np.ones(num_features, dtype=np.float32), requires_grad=affine)
