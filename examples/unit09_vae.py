@@ -34,8 +34,9 @@ def configure(argv=None) -> Run:
     p = parser("unit09_vae", __doc__.splitlines()[1], epochs=10)
     p.add_argument("--latent", type=positive_int, default=20, help="size of the code h")
     p.add_argument("--hidden", type=positive_int, nargs="+", default=[512, 256], help="hidden layer sizes of the MLPs")
-    p.add_argument("--alphas", type=number_in(-10, 10), nargs="+", default=[-2.0, -1.0, 0.0, 1.0, 2.0],
-                   help="the steps alpha of h + alpha * attribute vector")
+    p.add_argument("--alphas", type=number_in(-10, 10), nargs="+", default=[-1.0, -0.5, 0.0, 0.5, 1.0],
+                   help="the steps alpha of h + alpha * attribute vector (at +-2 digits change class: "
+                        "a 2 became an 8, a 7 a 9)")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.batch_size, args.latent = 10, 64, 8
@@ -109,8 +110,8 @@ def attribute_edits(run: Run, vae):
         captions += [""] * (images.shape[0] - 1) * n
         plotting.image_grid(np.concatenate([sets, images.reshape((-1,) + run.image_shape)]),
                             run.path(f"attribute_{attribute}.png"),
-                            f"h_new = h + alpha * h_dif, h_dif = mean h({with_word}) - mean h({without_word})\n"
-                            f"(top: images of the two sets; under alpha: mean {attribute} of the 6 edits)", rows=8,
+                            f"h_new = h + alpha * h_dif\nh_dif = mean h({with_word}) - mean h({without_word})\n"
+                            f"top: the two sets; under alpha: mean {attribute} of the 6 edits", rows=8,
                             row_labels=[with_word, without_word] + [f"test {i + 1}" for i in range(6)],
                             captions=captions, cell=1.1)
         edits[attribute] = {"alphas": list(args.alphas), "mean_attribute_of_edits": measured,
