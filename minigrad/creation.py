@@ -63,17 +63,19 @@ def linspace(start, end, steps: int, dtype=None, device=None) -> Tensor:
     return _make(values.astype(dtype), device, False)
 
 
-def _like(x: Tensor, fill, dtype, requires_grad):
+def _like(x: Tensor, fill, dtype, requires_grad, op="full_like"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}; use zeros/ones/full with a shape")
     xp = backend.array_module(x.data)
     return Tensor(xp.full(x.shape, fill, dtype=dtype or x.dtype), requires_grad=requires_grad)
 
 
 def zeros_like(x: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return _like(x, 0, dtype, requires_grad)
+    return _like(x, 0, dtype, requires_grad, "zeros_like")
 
 
 def ones_like(x: Tensor, dtype=None, requires_grad=False) -> Tensor:
-    return _like(x, 1, dtype, requires_grad)
+    return _like(x, 1, dtype, requires_grad, "ones_like")
 
 
 def full_like(x: Tensor, fill_value, dtype=None, requires_grad=False) -> Tensor:

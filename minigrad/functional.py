@@ -97,7 +97,10 @@ def where(condition, a, b):
         condition = condition.data
     a, b = _pair(a, b)
     xp = backend.array_module(a.data)
-    return _ar.Where(xp.asarray(condition, dtype=bool))(a, b)
+    condition = xp.asarray(condition)
+    if condition.dtype != bool:
+        raise TypeError(f"where: condition must be a boolean tensor (e.g. x > 0), got dtype {condition.dtype}")
+    return _ar.Where(condition)(a, b)
 
 
 # ----------------------------------------------------------------- activations
@@ -143,6 +146,8 @@ def logsigmoid(x):
 
 def hardtanh(x, min_val=-1.0, max_val=1.0):
     """x clipped to [min_val, max_val]."""
+    checks.finite_number("hardtanh", "min_val", min_val)
+    checks.finite_number("hardtanh", "max_val", max_val)
     return clip(as_tensor(x), min_val, max_val)
 
 

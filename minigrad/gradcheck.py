@@ -56,6 +56,9 @@ def gradcheck(fn, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: float 
     Also checks that ``fn`` does not modify its inputs.
     """
     inputs = list(inputs)
+    for name, v in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if not (isinstance(v, (int, float)) and v > 0 and np.isfinite(v)):
+            raise ValueError(f"gradcheck: {name} must be a positive number, got {v!r}")
     if not all(isinstance(t, Tensor) for t in inputs):
         raise TypeError("gradcheck: inputs must all be Tensors")
     checked = [i for i, t in enumerate(inputs) if t.requires_grad]

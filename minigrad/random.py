@@ -92,12 +92,22 @@ def randint(*args, size=None, generator=None, dtype=None, device=None) -> Tensor
     return _finish(values, dtype or np.int64, device, False)
 
 
+def _floating_like(op, x, dtype):
+    """As PyTorch: random floats cannot take an integer tensor's dtype (they would all round to 0)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+    if dtype is None and x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: x has dtype {x.dtype}; pass a floating dtype= (e.g. minigrad.float32)")
+
+
 def randn_like(x: Tensor, generator=None, dtype=None, requires_grad=False) -> Tensor:
     """Standard normal samples with the shape, dtype and device of ``x``."""
+    _floating_like("randn_like", x, dtype)
     return randn(*x.shape, generator=generator, dtype=dtype or x.dtype, device=x.device, requires_grad=requires_grad)
 
 
 def rand_like(x: Tensor, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    _floating_like("rand_like", x, dtype)
     return rand(*x.shape, generator=generator, dtype=dtype or x.dtype, device=x.device, requires_grad=requires_grad)
 
 

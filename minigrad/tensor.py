@@ -59,6 +59,9 @@ class Tensor:
             data = np.asarray(data)
             if python_floats and data.dtype == np.float64:      # Tensor([-4.0]) is float32, as in PyTorch
                 data = data.astype(float32)
+        if data.dtype.kind in "USV":
+            raise TypeError(f"tensor: cannot build a tensor from text or raw bytes (dtype {data.dtype}); "
+                            f"tensors hold numbers")
         if data.dtype.kind == "c":
             raise TypeError(f"tensor: complex dtypes ({data.dtype}) are not supported by minigrad; "
                             f"use two real tensors (real and imaginary parts)")
@@ -739,6 +742,8 @@ def pow(base, exponent):
             base, exponent = base._promoted(exponent)
         return ops.arithmetic.Pow()(base, exponent)
     base = base if isinstance(base, Tensor) else as_tensor(base)
+    if isinstance(exponent, (str, bytes)) or np.asarray(exponent).dtype.kind not in "biuf":
+        raise TypeError(f"pow: the exponent must be a number or a tensor, got {exponent!r}")
     if np.ndim(exponent) == 0:
         dtype = dtypes.result_dtype([base], [exponent])
         return ops.arithmetic.PowConstant(exponent)(base.to(dtype=dtype))

@@ -297,6 +297,10 @@ def mixture_of_gaussians(n: int, modes: int = 8, radius: float = 2.0, std: float
 def nearest_mode(points, centres, max_distance: float):
     """The index of the nearest centre for each point, or -1 when it is farther than max_distance
     (or not a finite point: a diverged generator's NaNs are on no mode)."""
+    points, centres = np.asarray(points), np.asarray(centres)
+    if points.ndim != 2 or centres.ndim != 2 or points.shape[1] != centres.shape[1]:
+        raise ValueError(f"nearest_mode: points {points.shape} and centres {centres.shape} must be (n, d) and "
+                         f"(modes, d)")
     d = np.linalg.norm(np.asarray(points)[:, None, :] - centres[None], axis=2)
     far = ~np.isfinite(d).all(1)
     d[far] = np.inf

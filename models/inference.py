@@ -21,6 +21,8 @@ from minigrad import backend, checks
 
 def model_device(model) -> str:
     """The device of a model's parameters ("cpu" for a model without parameters)."""
+    if not hasattr(model, "parameters"):
+        raise TypeError(f"model_device: expected a Module, got {type(model).__name__}")
     for p in model.parameters():
         return p.device
     return "cpu"

@@ -15,6 +15,8 @@ def dropout(x, p: float = 0.5, training: bool = True, generator=None):
     """
     if not 0 <= p <= 1:
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if not isinstance(training, bool):
+        raise TypeError(f"dropout: training must be True or False, got {training!r}")
     if not training or p == 0:
         return x
     if p == 1:

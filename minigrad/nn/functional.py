@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 from minigrad.functional import (  # noqa: F401
     einsum, elu, gelu, hardtanh, leaky_relu, linear, log_softmax, logsigmoid, one_hot, relu, relu6, selu, sigmoid, silu,
     softmax, softplus, tanh,
@@ -158,6 +160,8 @@ def pad(input, pad, mode="constant", value=0.0):
     input = as_tensor(input)
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is implemented, got {mode!r}")
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"pad: value must be a number (inf and NaN allowed), got {value!r}")
     pad = tuple(pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad: expected pairs (before, after) for at most {input.ndim} dims, got {pad}")

@@ -46,6 +46,9 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
+        for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+            if not checks.is_integer(d):
+                raise TypeError(f"Flatten: {name} must be an integer, got {d!r}")
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
@@ -57,7 +60,7 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, unflattened_size):
         super().__init__()
-        self.dim, self.size = dim, tuple(unflattened_size)
+        self.dim, self.size = dim, checks.shape("Unflatten", tuple(unflattened_size), allow_minus_one=True)
 
     def forward(self, x):
         dim = self.dim % x.ndim

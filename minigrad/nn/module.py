@@ -143,6 +143,9 @@ class Module:
     # -------------------------------------------------------------- modes and devices
     def train(self, mode: bool = True) -> "Module":
         """Training mode (dropout active, BatchNorm uses batch statistics) or not."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r} "
+                            f"(use .eval() for evaluation mode)")
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self

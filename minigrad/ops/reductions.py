@@ -138,6 +138,9 @@ class LogSumExp(_Reduction):
 def arg_reduce(x, name, dim=None, keepdim=False):
     """argmax/argmin (not differentiable: an index has no gradient)."""
     xp = array_module(x)
+    if dim is not None:
+        from minigrad import checks
+        dim = checks.dim(name, dim, max(x.ndim, 1))
     if dim is None:
         index = getattr(xp, name)(x)
         return index.reshape((1,) * x.ndim) if keepdim else xp.asarray(index)
