@@ -251,3 +251,26 @@ def point_snapshots(data, rows: dict, path, title="", centres=None):
     if path is not None:
         fig.savefig(path, dpi=90)
     return fig
+
+
+def binary_confusion(tp, fn, fp, tn, path, positive="positive"):
+    """The 2 x 2 table of one-vs-rest decisions, each cell named (TP, FN, FP, TN) with its count,
+    and beside it the rates each slide defines from those four numbers."""
+    fig, (ax, text) = _figure(1, 2, figsize=(9, 3.8), gridspec_kw={"width_ratios": [1, 1.25]})
+    cells = np.array([[tp, fn], [fp, tn]])
+    ax.imshow(np.array([[1, 0], [0, 1]]), cmap="Blues", vmin=-0.6, vmax=1.6)   # diagonal = correct
+    for (i, j), name in np.ndenumerate(np.array([["TP", "FN"], ["FP", "TN"]])):
+        ax.text(j, i, f"{name}\n{cells[i, j]}", ha="center", va="center", fontsize=13)
+    ax.set_xticks([0, 1], [f"said '{positive}'", "said 'not'"])
+    ax.set_yticks([0, 1], [f"is '{positive}'", "is not"])
+    ax.set(title=f"'{positive}' vs the rest", xlabel="decision", ylabel="truth")
+    rates = [("recall = TPR = sensitivity", "TP / (TP + FN)", tp / max(tp + fn, 1)),
+             ("TNR = specificity", "TN / (TN + FP)", tn / max(tn + fp, 1)),
+             ("FPR = 1 - TNR", "FP / (FP + TN)", fp / max(fp + tn, 1)),
+             ("precision", "TP / (TP + FP)", tp / max(tp + fp, 1)),
+             ("accuracy", "(TP + TN) / all", (tp + tn) / max(tp + fn + fp + tn, 1))]
+    text.axis("off")
+    for k, (name, formula, value) in enumerate(rates):
+        text.text(0.0, 0.9 - 0.19 * k, f"{name}\n    {formula} = {value:.3f}", fontsize=10, va="top",
+                  transform=text.transAxes)
+    return _save(fig, path)

@@ -57,6 +57,10 @@ def multiclass(run: Run, probs):
     run.record(accuracy=metrics.accuracy(y, predicted), balanced_accuracy=metrics.balanced_accuracy(y, predicted),
                macro_f1=metrics.f_score(y, predicted, "macro"), micro_f1=metrics.f_score(y, predicted, "micro"),
                **{f"top{k}_accuracy": metrics.top_k_accuracy(y, probs, k) for k in (1, 2, 3, 5)})
+    top_k = {f"top-{k}": metrics.top_k_accuracy(y, probs, k) for k in range(1, 6)}
+    plotting.bars(top_k, run.path("top_k_accuracy.png"),
+                  "Top-k accuracy: the true class among the k highest scores\n(top-1 = the accuracy of argmax)",
+                  ylabel="fraction of test images", hline=0.1, hline_label="top-1 of guessing (1 in 10)")
     run.metrics["per_class"] = {n: {"precision": float(a), "recall": float(b), "f1": float(c), "support": int(s)}
                                 for n, a, b, c, s in zip(names, precision, recall, f1, support)}
 
@@ -71,6 +75,7 @@ def binary(run: Run, probs):
     auc = metrics.roc_auc_score(is_pos, score)
     said_pos = (predicted == pos).astype(int)                # the classifier's decision: argmax is <positive>
     conf = metrics.binary_confusion(is_pos, said_pos)
+    plotting.binary_confusion(conf.tp, conf.fn, conf.fp, conf.tn, run.path("binary_confusion.png"), names[pos])
     run.record(binary_positive_class=names[pos], binary_auc=auc,
                binary_tp=conf.tp, binary_fn=conf.fn, binary_fp=conf.fp, binary_tn=conf.tn,
                binary_precision=metrics.precision(is_pos, said_pos),

@@ -21,7 +21,7 @@ PROMISED = {
     "unit06_supervised": (["regression_fit.png", "classification_accuracy.png", "classification_loss.png",
                            "cnn_predictions.png"], ["regression_r2", "mlp_test_accuracy", "cnn_test_accuracy"]),
     "unit07_classification": (["confusion_matrix.png", "per_class_metrics.png", "roc_curve.png",
-                               "precision_recall_curve.png", "imbalanced_accuracy.png"],
+                               "precision_recall_curve.png", "imbalanced_accuracy.png", "binary_confusion.png", "top_k_accuracy.png"],
                               ["accuracy", "balanced_accuracy", "top1_accuracy", "top5_accuracy", "binary_auc",
                                "imbalanced_95_5"]),
     "unit08_autoencoders": (["capacity_reconstructions.png", "capacity_code_activations.png", "use1_codes_2d.png", "use1_decoded_points.png",
