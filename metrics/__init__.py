@@ -24,3 +24,10 @@ from metrics.regression import (  # noqa: F401
 from metrics.retrieval import (  # noqa: F401
     mean_average_precision, nearest_neighbors, pairwise_distances, precision_at_k, recall_at_k,
 )
+
+from metrics._arrays import named_errors as _named_errors  # noqa: E402
+
+# Every public function reports a bad argument under the name it was called by (fpr, f1_score, ...).
+for _name, _value in list(globals().items()):
+    if callable(_value) and not _name.startswith("_") and not isinstance(_value, type):
+        globals()[_name] = _named_errors(_value, _name)

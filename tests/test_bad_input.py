@@ -282,3 +282,25 @@ def test_every_dim_is_range_checked(shape, dim):
         else:
             with pytest.raises(IndexError, match=f"{name}: dim {dim} is out of range"):
                 call()
+
+
+# Every metric that compares two label or score vectors, called with vectors of different lengths:
+# the error is a ValueError whose message starts with the name the user called (also for an alias,
+# and for a metric that delegates to another).
+PAIRED_METRICS = [
+    "accuracy", "balanced_accuracy", "f1_score", "f_score", "fbeta_score", "precision", "precision_score",
+    "recall", "recall_score", "tpr", "true_positive_rate", "sensitivity", "tnr", "true_negative_rate",
+    "specificity", "fpr", "false_positive_rate", "confusion_matrix", "binary_confusion",
+    "classification_report", "precision_recall_fscore", "cluster_accuracy", "adjusted_rand_index",
+    "normalized_mutual_info", "contingency", "mae", "mean_absolute_error", "mse", "mean_squared_error", "rmse",
+    "root_mean_squared_error", "r2_score", "roc_curve", "roc_auc_score", "average_precision",
+    "precision_recall_curve", "anomaly_auc", "reconstruction_error",
+]
+
+
+@pytest.mark.parametrize("name", PAIRED_METRICS)
+def test_a_metric_on_vectors_of_different_lengths_names_itself(name):
+    with pytest.raises(ValueError) as info:
+        getattr(metrics, name)([0, 1, 1], [0, 1])
+    assert str(info.value).startswith(f"{name}:"), str(info.value)
+    assert "length" in str(info.value) or "shape" in str(info.value)
