@@ -180,9 +180,9 @@ def histograms(groups: dict, path, title="", xlabel="", bins=50, logy=False):
 def bars(values: dict, path, title="", ylabel="", hline=None, hline_label=None, groups=None, annotate=None,
          fmt="{:.3f}"):
     """Bar chart of name -> value, or of name -> {group: value} for grouped bars. The legend goes
-    below the axes (never over a bar); ``annotate`` writes each value on its bar (default: when
+    right of the axes (never over a bar or a tick label); ``annotate`` writes each value on its bar (default: when
     there are at most 12 bars)."""
-    fig, ax = _figure(figsize=(max(6, 0.5 * len(values) * (len(groups) if groups else 1) ** 0.5 + 2), 4.6))
+    fig, ax = _figure(figsize=(max(6, 0.5 * len(values) * (len(groups) if groups else 1) ** 0.5 + 2) + 2, 4.6))
     names = list(values)
     drawn = []
     if groups:
@@ -201,7 +201,7 @@ def bars(values: dict, path, title="", ylabel="", hline=None, hline_label=None, 
     if hline is not None:
         ax.axhline(hline, color="gray", linestyle="--", label=hline_label)
     if groups or hline_label:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize=9, frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9, frameon=False)
     ax.set_xticks(range(len(names)), names, rotation=30 if max(len(n) for n in names) > 3 else 0)
     ax.set(title=title, ylabel=ylabel)
     return _save(fig, path)

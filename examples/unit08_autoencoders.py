@@ -175,7 +175,7 @@ def clustering(run, ae):
                      "on MNIST with the default settings the unit-length code wins by +0.139 (README)")
     plotting.bars(scores, run.path("use4_clustering.png"),
                   f"Use 4: k-means (k = 10) in pixel vs code space\n"
-                  f"unit-length code minus the better pixel run: {margin:+.3f} cluster accuracy",
+                  f"unit-length code - better pixel run: {margin:+.3f}",
                   groups=["cluster accuracy", "NMI"], ylabel="agreement with the true classes (1 = perfect)")
 
 

@@ -174,7 +174,7 @@ _INDEXES = [
     (1, slice(None), "L01"), ("L01", slice(None), 1), (slice(None), 1, "L01"), (1, "L01"),
     (1, slice(None), "L01", slice(1, 3)), (Ellipsis, "L02", 1), (1, None, slice(None), "L110"),
     ("L01", "L12"), (slice(None), "L01", "L12"), (0, slice(1, None), slice(None), "L110"),
-    (slice(None, None, 2), 2), ("M",), (1, "M5"),
+    (slice(None, None, 2), 2), ("M",), (1, "M5"), (1, slice(None), "R2"),
 ]
 _LISTS = {"L01": [0, 1], "L02": [0, 2], "L110": [1, 1, 0], "L12": [1, 2]}
 
@@ -184,6 +184,8 @@ def _index_for(lib, index):
     masks = {"M": rng.random((2, 5, 6, 3)) < 0.5, "M5": rng.random((5, 6)) < 0.5}
 
     def convert(part):
+        if part == "R2":
+            return range(2)                       # a Python range indexes like a list
         if isinstance(part, str):
             return lib.tensor(masks[part] if part in masks else _LISTS[part])
         return part

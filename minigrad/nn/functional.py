@@ -118,26 +118,24 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return y.squeeze(2)
 
 
-def max_pool1d(input, kernel_size, stride=None, padding=0):
-    """The maximum of each window of a (N, C, L) input: ``max_pool2d`` on images of height 1."""
-    op = "max_pool1d"
+def _pool1d(op, pool2d, input, kernel_size, stride, padding):
+    """A 1-d pooling of a (N, C, L) input: the 2-d pooling on images of height 1."""
     input = _floating_input(op, input)
     if input.ndim != 3:
         raise ValueError(f"{op}: expected input (N, C, L), got {input.shape}")
     k = _one_d(op, kernel_size)
     s = k if stride is None else _one_d(op, stride)
-    return max_pool2d(input.unsqueeze(2), (1, k), (1, s), (0, _one_d(op, padding, 0))).squeeze(2)
+    return pool2d(input.unsqueeze(2), (1, k), (1, s), (0, _one_d(op, padding, 0))).squeeze(2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0):
+    """The maximum of each window of a (N, C, L) input."""
+    return _pool1d("max_pool1d", max_pool2d, input, kernel_size, stride, padding)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0):
-    """The mean of each window of a (N, C, L) input: ``avg_pool2d`` on images of height 1."""
-    op = "avg_pool1d"
-    input = _floating_input(op, input)
-    if input.ndim != 3:
-        raise ValueError(f"{op}: expected input (N, C, L), got {input.shape}")
-    k = _one_d(op, kernel_size)
-    s = k if stride is None else _one_d(op, stride)
-    return avg_pool2d(input.unsqueeze(2), (1, k), (1, s), (0, _one_d(op, padding, 0))).squeeze(2)
+    """The mean of each window of a (N, C, L) input."""
+    return _pool1d("avg_pool1d", avg_pool2d, input, kernel_size, stride, padding)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0):

@@ -293,7 +293,9 @@ class Conv2d(Function):
         dL/dWm   = G @ cols^T
         dL/dcols = Wm^T @ G,   dL/dx = col2im(dL/dcols)    (a transposed convolution)
         dL/db    = the row sums of G
-    computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm.
+    computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm. (On the
+    phase path each output row has ``Geometry.row`` >= Wo columns; G is zero in the extra ones,
+    so they add nothing to dL/dWm or dL/dx.)
     """
 
     def __init__(self, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from minigrad.backend import array_module
 from minigrad.function import Function
 
 
@@ -106,14 +107,10 @@ class Einsum(Function):
         self.terms, self.output = terms, output
 
     def forward(self, *xs):
-        from minigrad.backend import array_module
-
         self.xs = xs
         return _contract(array_module(xs[0]), self.terms, xs, self.output)
 
     def backward(self, gy):
-        from minigrad.backend import array_module
-
         xp = array_module(gy)
         grads = []
         for j, (term, x) in enumerate(zip(self.terms, self.xs)):

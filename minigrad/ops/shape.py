@@ -122,7 +122,7 @@ class GetItem(Function):
 
 
 def _is_index_array(part) -> bool:
-    return isinstance(part, list) or backend.is_array(part)
+    return isinstance(part, (list, range)) or backend.is_array(part)
 
 
 def split_index(index):
@@ -157,9 +157,7 @@ def index_on(xp, index):
     def convert(part):
         if isinstance(part, Tensor):
             part = part.data
-        if isinstance(part, list) or backend.is_array(part):
-            return xp.asarray(part)
-        return part
+        return xp.asarray(part) if _is_index_array(part) else part
 
     if isinstance(index, tuple):
         return tuple(convert(p) for p in index)
