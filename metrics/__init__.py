@@ -25,7 +25,7 @@ from metrics.retrieval import (  # noqa: F401
     mean_average_precision, nearest_neighbors, pairwise_distances, precision_at_k, recall_at_k,
 )
 
-from metrics._arrays import named_errors as _named_errors  # noqa: E402
+from minigrad.checks import named_errors as _named_errors  # noqa: E402
 
 # Every public function reports a bad argument under the name it was called by (fpr, f1_score, ...).
 for _name, _value in list(globals().items()):

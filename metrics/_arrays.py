@@ -7,8 +7,6 @@ clustering metrics are computed with the input's own array module.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from minigrad import backend
@@ -44,20 +42,3 @@ def same_length(op: str, **arrays):
         raise ValueError(f"{op}: inputs have different lengths {lengths}")
     if not next(iter(lengths.values())):
         raise ValueError(f"{op}: inputs are empty")
-
-
-def named_errors(fn, name):
-    """``fn`` as a public entry point: its ValueError / TypeError / IndexError messages start with
-    ``name``, the function the user called. (A metric that delegates -- f1_score to
-    binary_confusion -- would otherwise report the helper's name only.)"""
-
-    @functools.wraps(fn)
-    def entry(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except (ValueError, TypeError, IndexError) as err:
-            if type(err) not in (ValueError, TypeError, IndexError) or str(err).startswith(f"{name}:"):
-                raise
-            raise type(err)(f"{name}: {err}") from None
-
-    return entry

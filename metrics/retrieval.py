@@ -55,9 +55,16 @@ def nearest_neighbors(queries, database, k: int = 5, metric: str = "euclidean", 
     return order, np.take_along_axis(d, order, axis=1)
 
 
-def _relevance(query_labels, database_labels, neighbor_indices):
-    q, db = host(query_labels), host(database_labels)
-    return db[neighbor_indices] == q[:, None]
+def _relevance(query_labels, database_labels, neighbor_indices, op="precision_at_k"):
+    """relevant[i, j]: the j-th neighbour of query i has query i's label."""
+    q, db, idx = host(query_labels), host(database_labels), host(neighbor_indices)
+    if idx.ndim != 2 or idx.shape[0] != len(q) or idx.dtype.kind not in "iu":
+        raise ValueError(f"{op}: neighbor_indices must be integer indices (n_queries={len(q)}, k), e.g. from "
+                         f"nearest_neighbors, got shape {idx.shape} and dtype {idx.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= len(db)):
+        raise IndexError(f"{op}: neighbor_indices must be in [0, {len(db) - 1}] (the database's rows), got "
+                         f"[{idx.min()}, {idx.max()}]")
+    return db[idx] == q[:, None]
 
 
 def precision_at_k(query_labels, database_labels, neighbor_indices) -> float:
@@ -68,7 +75,7 @@ def precision_at_k(query_labels, database_labels, neighbor_indices) -> float:
 def recall_at_k(query_labels, database_labels, neighbor_indices, exclude_self: bool = False) -> float:
     """Mean over queries of (relevant retrieved) / (relevant in the database)."""
     q, db = host(query_labels), host(database_labels)
-    hits = _relevance(q, db, neighbor_indices).sum(1)
+    hits = _relevance(q, db, neighbor_indices, "recall_at_k").sum(1)
     total = (db[None, :] == q[:, None]).sum(1) - (1 if exclude_self else 0)
     if (total == 0).any():
         raise ValueError("recall_at_k: a query has no relevant item in the database")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from minigrad import backend, checks
@@ -14,28 +16,41 @@ def _make(array, device, requires_grad):
     return Tensor(array, requires_grad=requires_grad)
 
 
-def _shape(shape):
-    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+def _shape(op, shape):
+    """f(2, 3) or f((2, 3)): the sizes, checked (non-negative integers)."""
+    return checks.shape(op, shape)
+
+
+def _fill(op, value):
+    if isinstance(value, Tensor) and value.data.size == 1:
+        value = value.item()
+    if not isinstance(value, (numbers.Number, np.generic)) or isinstance(value, complex):
+        raise TypeError(f"{op}: fill_value must be a real number or a bool, got {type(value).__name__} {value!r:.60}")
+    return value
 
 
 def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(np.zeros(_shape(shape), dtype=dtype or float32), device, requires_grad)
+    return _make(np.zeros(_shape("zeros", shape), dtype=checks.dtype("zeros", dtype, float32)), device, requires_grad)
 
 
 def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(np.ones(_shape(shape), dtype=dtype or float32), device, requires_grad)
+    return _make(np.ones(_shape("ones", shape), dtype=checks.dtype("ones", dtype, float32)), device, requires_grad)
 
 
 def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """As PyTorch: without a dtype, an int fill gives int64, a bool bool, a float float32."""
+    shape = _shape("full", shape if isinstance(shape, (tuple, list)) else (shape,))
+    fill_value = _fill("full", fill_value)
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, (bool, np.bool_)) else
                  np.int64 if isinstance(fill_value, (int, np.integer)) else float32)
-    return _make(np.full(tuple(shape), fill_value, dtype=dtype), device, requires_grad)
+    return _make(np.full(shape, fill_value, dtype=checks.dtype("full", dtype)), device, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, device=None) -> Tensor:
-    return _make(np.eye(n, m, dtype=dtype or float32), device, False)
+    n = checks.positive_int("eye", "n", n, 0)
+    m = n if m is None else checks.positive_int("eye", "m", m, 0)
+    return _make(np.eye(n, m, dtype=checks.dtype("eye", dtype, float32)), device, False)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
@@ -49,7 +64,7 @@ def arange(start, end=None, step=1, dtype=None, device=None) -> Tensor:
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else float32
-    return _make(np.arange(start, end, step, dtype=dtype), device, False)
+    return _make(np.arange(start, end, step, dtype=checks.dtype("arange", dtype)), device, False)
 
 
 def linspace(start, end, steps: int, dtype=None, device=None) -> Tensor:
@@ -57,7 +72,7 @@ def linspace(start, end, steps: int, dtype=None, device=None) -> Tensor:
     truncated toward zero, as in PyTorch."""
     checks.positive_int("linspace", "steps", steps, 0)
     values = np.linspace(start, end, steps, dtype=np.float64)
-    dtype = np.dtype(dtype or float32)
+    dtype = checks.dtype("linspace", dtype, float32)
     if dtype.kind in "iu":
         values = np.trunc(values)
     return _make(values.astype(dtype), device, False)
@@ -67,7 +82,8 @@ def _like(x: Tensor, fill, dtype, requires_grad, op="full_like"):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}; use zeros/ones/full with a shape")
     xp = backend.array_module(x.data)
-    return Tensor(xp.full(x.shape, fill, dtype=dtype or x.dtype), requires_grad=requires_grad)
+    dtype = checks.dtype(op, dtype, x.dtype)
+    return Tensor(xp.full(x.shape, _fill(op, fill), dtype=dtype), requires_grad=requires_grad)
 
 
 def zeros_like(x: Tensor, dtype=None, requires_grad=False) -> Tensor:

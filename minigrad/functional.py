@@ -388,3 +388,9 @@ def one_hot(labels, num_classes=-1):
         raise ValueError(f"one_hot: labels must be in [0, {n - 1}], got [{int(labels.data.min())}, "
                          f"{int(labels.data.max())}]")
     return Tensor((labels.data[..., None] == xp.arange(n)).astype(xp.int64))
+
+
+# A bad argument is reported under the name the user called: mg.exp('a') says "exp: ...", not
+# "tensor: ..." from the conversion inside (see checks.named_errors).
+checks.name_errors_of(globals(), [n for n, f in list(globals().items())
+                                  if not n.startswith("_") and getattr(f, "__module__", None) == __name__])

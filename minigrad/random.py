@@ -48,8 +48,11 @@ def _generator(generator):
     return default_generator if generator is None else generator
 
 
-def _finish(array, dtype, device, requires_grad):
-    array = array.astype(dtype or float32, copy=False)
+def _finish(op, array, dtype, device, requires_grad, floating=True):
+    dtype = checks.dtype(op, dtype, float32)
+    if floating and dtype.kind != "f":
+        raise TypeError(f"{op}: dtype {dtype} cannot hold its samples; pass a floating dtype (e.g. minigrad.float32)")
+    array = array.astype(dtype, copy=False)
     if device is not None:
         array = backend.to_device(array, device)
     return Tensor(array, requires_grad=requires_grad)
@@ -63,13 +66,13 @@ def _shape(shape, op="rand"):
 def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Samples of the standard normal N(0, 1)."""
     values = _generator(generator).numpy.standard_normal(_shape(shape, "randn"))
-    return _finish(values, dtype, device, requires_grad)
+    return _finish("randn", values, dtype, device, requires_grad)
 
 
 def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Samples of the uniform distribution on [0, 1)."""
     values = _generator(generator).numpy.random(_shape(shape))
-    return _finish(values, dtype, device, requires_grad)
+    return _finish("rand", values, dtype, device, requires_grad)
 
 
 def randint(*args, size=None, generator=None, dtype=None, device=None) -> Tensor:
@@ -86,10 +89,13 @@ def randint(*args, size=None, generator=None, dtype=None, device=None) -> Tensor
                         f"numbers and size={size}")
     if size is None:
         raise TypeError("randint: size is required, e.g. randint(10, (3,))")
+    for name, value in (("low", low), ("high", high)):
+        if not checks.is_integer(value):
+            raise TypeError(f"randint: {name} must be an integer, got {value!r}")
     if not high > low:
         raise ValueError(f"randint: need low < high, got low={low}, high={high}")
-    values = _generator(generator).numpy.integers(low, high, size=tuple(size))
-    return _finish(values, dtype or np.int64, device, False)
+    values = _generator(generator).numpy.integers(low, high, size=checks.shape("randint", tuple(size)))
+    return _finish("randint", values, dtype or np.int64, device, False, floating=False)
 
 
 def _floating_like(op, x, dtype):
@@ -114,4 +120,4 @@ def rand_like(x: Tensor, generator=None, dtype=None, requires_grad=False) -> Ten
 def randperm(n: int, generator=None, device=None) -> Tensor:
     """A random permutation of 0..n-1."""
     checks.positive_int("randperm", "n", n, 0)
-    return _finish(_generator(generator).numpy.permutation(n), np.int64, device, False)
+    return _finish("randperm", _generator(generator).numpy.permutation(n), np.int64, device, False, floating=False)

@@ -28,7 +28,7 @@ def _is_floating(dtype) -> bool:
 
 
 def _as_dtype(dtype):
-    return None if dtype is None else np.dtype(dtype)
+    return checks.dtype("tensor", dtype)
 
 
 class ValuesIndices(NamedTuple):
@@ -184,8 +184,9 @@ class Tensor:
         if device is not None and not backend.is_device(device):
             device, dtype = None, device
         out = self
-        if dtype is not None and np.dtype(dtype) != self.dtype:
-            out = ops.shape.Cast(np.dtype(dtype))(out)
+        dtype = checks.dtype("to", dtype)
+        if dtype is not None and dtype != self.dtype:
+            out = ops.shape.Cast(dtype)(out)
         if device is not None and backend.parse_device(device) != out.device:
             out = ops.shape.ToDevice(device)(out)
         return out
@@ -333,7 +334,11 @@ class Tensor:
         xp = backend.array_module(self.data)
         if dtype is None:
             dtype = self.dtype if _is_floating(self.dtype) else None
-        return Tensor(xp.asarray(value, dtype=dtype))
+        try:
+            return Tensor(xp.asarray(value, dtype=dtype))
+        except (TypeError, ValueError):
+            raise TypeError(f"cannot combine a {self.dtype} tensor with {type(value).__name__} {value!r:.60}: "
+                            f"expected a number, an array or a tensor") from None
 
     def _promoted(self, other, true_division=False):
         """(self, other) as two tensors of the dtype the op's result will have: PyTorch's promotion

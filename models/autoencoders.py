@@ -20,13 +20,31 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from minigrad import nn
+from minigrad import checks, nn
 from minigrad.nn import functional as F
 from models.inference import run_in_batches
 
 
 def _prod(shape):
     return int(np.prod(shape))
+
+
+def _image_shape(op, shape):
+    """(C, S, S) with S divisible by 4: the convolutional models halve the image twice."""
+    shape = checks.sizes(op, "input_shape", shape)
+    if len(shape) != 3 or shape[1] != shape[2] or shape[1] % 4:
+        raise ValueError(f"{op}: input_shape must be (C, S, S) with S divisible by 4, got {shape}")
+    return shape
+
+
+def check_batch(model, x):
+    """x must be a batch (N, *model.input_shape) -- or (N, prod(input_shape)) for an MLP model."""
+    got, expected = tuple(x.shape[1:]), model.input_shape
+    flat_ok = not isinstance(model.encoder[0], nn.Conv2d)
+    if x.ndim < 2 or not (got == expected or (flat_ok and got == (_prod(expected),))):
+        raise ValueError(f"{type(model).__name__}: expected a batch of shape (N, {', '.join(map(str, expected))})"
+                         f"{' or (N, %d)' % _prod(expected) if flat_ok and len(expected) > 1 else ''}, "
+                         f"got {tuple(x.shape)}")
 
 
 def mlp(sizes, activation=nn.ReLU, last_activation=None, generator=None):
@@ -51,6 +69,7 @@ class AutoEncoderBase(nn.Module):
 
     def forward(self, x):
         """The decoder's logits for x (apply sigmoid for the reconstruction)."""
+        check_batch(self, x)
         return self.decode(self.encode(x))
 
     def reconstruction_loss(self, logits, x):
@@ -63,6 +82,7 @@ class AutoEncoderBase(nn.Module):
         inputs = x
         if self.corruption is not None and self.training:
             inputs = mg.Tensor(self.corruption(x.data, self.corruption_generator))   # same device as x
+        check_batch(self, x)
         code = self.encode(inputs)
         loss = self.reconstruction_loss(self.decode(code), x).mean()
         result = {"reconstruction": loss.item()}
@@ -76,6 +96,7 @@ class AutoEncoderBase(nn.Module):
     # -------------------------------------------------------------- the six uses
     def codes(self, x, batch_size: int = 1024) -> np.ndarray:
         """h = f(x) for every sample: dimensionality reduction, retrieval and clustering features."""
+        check_batch(self, x)
         return run_in_batches(self, lambda t: self.encode(t).flatten(1), x, batch_size=batch_size)
 
     def reconstruct(self, x, batch_size: int = 1024) -> np.ndarray:
@@ -102,8 +123,12 @@ class AutoEncoder(AutoEncoderBase):
     def __init__(self, input_shape=(1, 28, 28), hidden=(256,), code_dim: int = 32, code_activation=None,
                  loss: str = "bce", sparsity: float = 0.0, corruption=None, seed: int = 0):
         super().__init__()
-        if loss not in ("bce", "mse"):
-            raise ValueError(f"AutoEncoder: loss must be 'bce' or 'mse', got {loss!r}")
+        op = "AutoEncoder"
+        input_shape, hidden = checks.sizes(op, "input_shape", input_shape), checks.sizes(op, "hidden", hidden, True)
+        checks.positive_int(op, "code_dim", code_dim)
+        checks.choice(op, "code_activation", code_activation, (None, "relu", "sigmoid"))
+        checks.choice(op, "loss", loss, ("bce", "mse"))
+        checks.finite_number(op, "sparsity", sparsity, minimum=0)
         gen = mg.Generator(seed)
         self.input_shape, self.code_dim = tuple(input_shape), code_dim
         self.loss_kind, self.sparsity = loss, sparsity
@@ -131,9 +156,11 @@ class ConvAutoEncoder(AutoEncoderBase):
     def __init__(self, input_shape=(1, 28, 28), channels=(16, 32), code_dim: int = 32, loss: str = "bce",
                  sparsity: float = 0.0, corruption=None, seed: int = 0):
         super().__init__()
-        c, s, _ = input_shape
-        if s % 4:
-            raise ValueError(f"ConvAutoEncoder: image size must be divisible by 4, got {input_shape}")
+        c, s, _ = _image_shape("ConvAutoEncoder", input_shape)
+        checks.sizes("ConvAutoEncoder", "channels", channels)
+        checks.positive_int("ConvAutoEncoder", "code_dim", code_dim)
+        checks.choice("ConvAutoEncoder", "loss", loss, ("bce", "mse"))
+        checks.finite_number("ConvAutoEncoder", "sparsity", sparsity, minimum=0)
         gen = mg.Generator(seed)
         c1, c2 = channels
         q = s // 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import minigrad as mg
-from minigrad import nn
+from minigrad import checks, nn
 from minigrad.nn import functional as F
 from models.inference import run_in_batches
 
@@ -40,6 +40,10 @@ class MLPClassifier(Classifier):
     def __init__(self, in_features: int = 784, hidden=(512, 256), num_classes: int = 10, dropout: float = 0.0,
                  generator=None):
         super().__init__()
+        checks.positive_int("MLPClassifier", "in_features", in_features)
+        checks.sizes("MLPClassifier", "hidden", hidden, allow_empty=True)
+        checks.positive_int("MLPClassifier", "num_classes", num_classes)
+        checks.finite_number("MLPClassifier", "dropout", dropout, minimum=0, maximum=0.999)
         layers, width = [nn.Flatten()], in_features
         for h in hidden:
             layers += [nn.Linear(width, h, generator=generator), nn.ReLU()]
@@ -59,8 +63,15 @@ class CNNClassifier(Classifier):
     def __init__(self, image_size: int = 28, in_channels: int = 1, channels=(32, 64), hidden: int = 128,
                  num_classes: int = 10, dropout: float = 0.0, generator=None):
         super().__init__()
-        if image_size % 4:
-            raise ValueError(f"CNNClassifier: image_size must be divisible by 4, got {image_size}")
+        op = "CNNClassifier"
+        if checks.positive_int(op, "image_size", image_size) % 4:
+            raise ValueError(f"{op}: image_size must be divisible by 4, got {image_size}")
+        checks.positive_int(op, "in_channels", in_channels)
+        if len(checks.sizes(op, "channels", channels)) != 2:
+            raise ValueError(f"{op}: channels must be two sizes (first conv, second conv), got {channels}")
+        checks.positive_int(op, "hidden", hidden)
+        checks.positive_int(op, "num_classes", num_classes)
+        checks.finite_number(op, "dropout", dropout, minimum=0, maximum=0.999)
         c1, c2 = channels
         side = image_size // 4
         layers = [
@@ -79,6 +90,9 @@ class RegressionMLP(nn.Module):
 
     def __init__(self, in_features: int = 1, hidden=(64, 64), out_features: int = 1, generator=None):
         super().__init__()
+        checks.positive_int("RegressionMLP", "in_features", in_features)
+        checks.sizes("RegressionMLP", "hidden", hidden, allow_empty=True)
+        checks.positive_int("RegressionMLP", "out_features", out_features)
         layers, width = [], in_features
         for h in hidden:
             layers += [nn.Linear(width, h, generator=generator), nn.Tanh()]

@@ -46,9 +46,14 @@ class MLPGenerator(nn.Module):
     def __init__(self, latent_dim: int = 64, hidden=(256, 256), output_shape=(1, 28, 28), output="tanh",
                  activation: str = "relu", generator=None):
         super().__init__()
+        checks.positive_int("MLPGenerator", "latent_dim", latent_dim)
+        checks.sizes("MLPGenerator", "hidden", hidden, allow_empty=True)
+        output_shape = checks.sizes("MLPGenerator", "output_shape", output_shape)
         self.latent_dim, self.output_shape = latent_dim, tuple(output_shape)
-        out = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, None: None}[output]
-        act = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}[activation]
+        out = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, None: None}[
+            checks.choice("MLPGenerator", "output", output, ("tanh", "sigmoid", None))]
+        act = {"relu": nn.ReLU, "leaky_relu": lambda: nn.LeakyReLU(0.2)}[
+            checks.choice("MLPGenerator", "activation", activation, ("relu", "leaky_relu"))]
         self.net = nn.Sequential(*mlp([latent_dim, *hidden, int(np.prod(output_shape))], activation=act,
                                       last_activation=out, generator=generator), nn.Unflatten(1, self.output_shape))
 
@@ -70,6 +75,8 @@ class MinibatchStd(nn.Module):
     """
 
     def forward(self, h):
+        if h.ndim != 2:
+            raise ValueError(f"MinibatchStd: expected a batch of features (B, F), got shape {h.shape}")
         s = (h.var(0, unbiased=False) + 1e-8).sqrt().mean()
         return mg.cat([h, mg.ones(h.shape[0], 1, dtype=h.dtype, device=h.device) * s], dim=1)
 
@@ -80,6 +87,9 @@ class MLPDiscriminator(nn.Module):
     def __init__(self, input_shape=(1, 28, 28), hidden=(256, 256), dropout: float = 0.0, minibatch_std=False,
                  generator=None):
         super().__init__()
+        input_shape = checks.sizes("MLPDiscriminator", "input_shape", input_shape)
+        checks.sizes("MLPDiscriminator", "hidden", hidden, allow_empty=True)
+        checks.finite_number("MLPDiscriminator", "dropout", dropout, minimum=0, maximum=0.999)
         layers, width = [nn.Flatten()], int(np.prod(input_shape))
         for h in hidden:
             layers += [nn.Linear(width, h, generator=generator), nn.LeakyReLU(0.2)]
@@ -103,6 +113,8 @@ class DCGenerator(nn.Module):
                  generator=None):
         super().__init__()
         q = _quarter("DCGenerator", image_size)
+        for name, value in (("latent_dim", latent_dim), ("channels", channels), ("out_channels", out_channels)):
+            checks.positive_int("DCGenerator", name, value)
         self.latent_dim, self.output_shape = latent_dim, (out_channels, image_size, image_size)
         self.net = nn.Sequential(
             nn.Linear(latent_dim, 2 * channels * q * q, generator=generator), nn.ReLU(),
@@ -128,6 +140,8 @@ class DCDiscriminator(nn.Module):
     def __init__(self, image_size: int = 28, channels: int = 64, in_channels: int = 1, generator=None):
         super().__init__()
         q = _quarter("DCDiscriminator", image_size)
+        for name, value in (("channels", channels), ("in_channels", in_channels)):
+            checks.positive_int("DCDiscriminator", name, value)
         self.net = nn.Sequential(
             nn.Conv2d(in_channels, channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
             nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),

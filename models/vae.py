@@ -27,7 +27,7 @@ import minigrad as mg
 from minigrad import checks, nn
 from minigrad.nn import functional as F
 from models.inference import run_in_batches
-from models.autoencoders import mlp
+from models.autoencoders import _image_shape, check_batch, mlp
 
 
 class VAEBase(nn.Module):
@@ -36,6 +36,7 @@ class VAEBase(nn.Module):
 
     def encode(self, x):
         """(mu, logvar) of q(h|x)."""
+        check_batch(self, x)
         features = self.encoder(x)
         return self.mu_head(features), self.logvar_head(features)
 
@@ -115,6 +116,9 @@ class VAE(VAEBase):
     def __init__(self, input_shape=(1, 28, 28), hidden=(400,), latent_dim: int = 20, beta: float = 1.0,
                  seed: int = 0):
         super().__init__()
+        input_shape, hidden = checks.sizes("VAE", "input_shape", input_shape), checks.sizes("VAE", "hidden", hidden)
+        checks.positive_int("VAE", "latent_dim", latent_dim)
+        checks.finite_number("VAE", "beta", beta, minimum=0)
         gen = mg.Generator(seed)
         self.noise = mg.Generator(seed + 1)
         self.input_shape, self.latent_dim, self.beta = tuple(input_shape), latent_dim, beta
@@ -132,9 +136,10 @@ class ConvVAE(VAEBase):
     def __init__(self, input_shape=(1, 28, 28), channels=(32, 64), latent_dim: int = 20, beta: float = 1.0,
                  seed: int = 0):
         super().__init__()
-        c, s, _ = input_shape
-        if s % 4:
-            raise ValueError(f"ConvVAE: image size must be divisible by 4, got {input_shape}")
+        c, s, _ = _image_shape("ConvVAE", input_shape)
+        checks.sizes("ConvVAE", "channels", channels)
+        checks.positive_int("ConvVAE", "latent_dim", latent_dim)
+        checks.finite_number("ConvVAE", "beta", beta, minimum=0)
         gen = mg.Generator(seed)
         self.noise = mg.Generator(seed + 1)
         self.input_shape, self.latent_dim, self.beta = tuple(input_shape), latent_dim, beta

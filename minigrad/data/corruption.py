@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.random import _generator
 from minigrad.tensor import Tensor
 
 
-def _array(x):
-    return x.data if isinstance(x, Tensor) else x
+def _array(x, op):
+    """The images as a floating NumPy/CuPy array (a Tensor's data; lists become arrays)."""
+    a = x.data if isinstance(x, Tensor) else x if backend.is_array(x) else np.asarray(x)
+    if a.dtype.kind != "f":
+        raise TypeError(f"{op}: expected floating-point images in [0, 1], got dtype {a.dtype}")
+    return a
 
 
 def _noise_like(x, draw):
@@ -24,7 +28,8 @@ def _noise_like(x, draw):
 
 def gaussian_noise(x, std: float = 0.3, clip: bool = True, generator=None):
     """x + n with n ~ N(0, std^2), clipped back to [0, 1] unless ``clip=False``."""
-    x = _array(x)
+    checks.finite_number("gaussian_noise", "std", std, minimum=0)
+    x = _array(x, "gaussian_noise")
     xp = backend.array_module(x)
     noisy = x + std * _noise_like(x, _generator(generator).numpy.standard_normal)
     return xp.clip(noisy, 0, 1) if clip else noisy
@@ -32,9 +37,8 @@ def gaussian_noise(x, std: float = 0.3, clip: bool = True, generator=None):
 
 def salt_and_pepper(x, amount: float = 0.2, generator=None):
     """Set a fraction ``amount`` of the pixels to 0 or 1 (half each, in expectation)."""
-    if not 0 <= amount <= 1:
-        raise ValueError(f"salt_and_pepper: amount must be in [0, 1], got {amount}")
-    x = _array(x)
+    checks.finite_number("salt_and_pepper", "amount", amount, minimum=0, maximum=1)
+    x = _array(x, "salt_and_pepper")
     xp = backend.array_module(x)
     gen = _generator(generator).numpy
     u = _noise_like(x, gen.random)
@@ -45,8 +49,14 @@ def salt_and_pepper(x, amount: float = 0.2, generator=None):
 def occlusion_mask(shape, size, generator=None):
     """A boolean mask (N, ..., H, W) that is True inside one random size[0] x size[1] rectangle per
     image (the inpainting lesson's missing region)."""
+    shape = tuple(shape)
+    if len(shape) < 2:
+        raise ValueError(f"occlusion_mask: shape must end in (H, W), got {shape}")
     *lead, h, w = shape
-    rh, rw = (size, size) if isinstance(size, int) else size
+    sizes = checks.sizes("occlusion_mask", "size", size)
+    rh, rw = sizes * 2 if len(sizes) == 1 else sizes
+    if len(sizes) > 2:
+        raise ValueError(f"occlusion_mask: size must be one int or (height, width), got {size}")
     if rh > h or rw > w:
         raise ValueError(f"occlusion_mask: rectangle {rh}x{rw} does not fit in {h}x{w} images")
     gen = _generator(generator).numpy
@@ -62,7 +72,8 @@ def occlusion_mask(shape, size, generator=None):
 
 def occlude(x, size, fill: float = 0.0, generator=None):
     """Return (occluded copy of x, mask): a random rectangle per image set to ``fill``."""
-    x = _array(x)
+    x = _array(x, "occlude")
+    checks.finite_number("occlude", "fill", fill)
     xp = backend.array_module(x)
     mask = xp.asarray(occlusion_mask(x.shape, size, generator))
     return xp.where(mask, xp.asarray(fill, dtype=x.dtype), x), mask

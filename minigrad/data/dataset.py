@@ -17,10 +17,10 @@ class Dataset:
     """Anything with ``__len__`` and ``__getitem__(i)`` returning one sample (a tuple of arrays)."""
 
     def __len__(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: a Dataset subclass must define __len__")
 
     def __getitem__(self, index):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}: a Dataset subclass must define __getitem__(index)")
 
 
 class TensorDataset(Dataset):
@@ -43,7 +43,15 @@ class TensorDataset(Dataset):
 
 class Subset(Dataset):
     def __init__(self, dataset, indices):
-        self.dataset, self.indices = dataset, np.asarray(indices)
+        indices = np.asarray(indices)
+        if indices.ndim != 1 or (indices.size and indices.dtype.kind not in "iu"):
+            raise TypeError(f"Subset: indices must be a 1-d sequence of integers, got {indices.dtype} of shape "
+                            f"{indices.shape}")
+        n = len(dataset)
+        if indices.size and (indices.min() < -n or indices.max() >= n):
+            raise IndexError(f"Subset: indices must be in [0, {n - 1}] for a dataset of {n} samples, got "
+                             f"[{indices.min()}, {indices.max()}]")
+        self.dataset, self.indices = dataset, indices.astype(np.int64)
 
     def __len__(self):
         return len(self.indices)

@@ -54,10 +54,16 @@ class ELU(Module):
         return MF.elu(x, self.alpha)
 
 
+def _dim_argument(op, dim):
+    if not checks.is_integer(dim):
+        raise TypeError(f"{op}: dim must be an integer, got {dim!r}")
+    return int(dim)
+
+
 class Softmax(Module):
     def __init__(self, dim: int = -1):
         super().__init__()
-        self.dim = dim
+        self.dim = _dim_argument("Softmax", dim)
 
     def forward(self, x):
         return MF.softmax(x, self.dim)
@@ -66,7 +72,7 @@ class Softmax(Module):
 class LogSoftmax(Module):
     def __init__(self, dim: int = -1):
         super().__init__()
-        self.dim = dim
+        self.dim = _dim_argument("LogSoftmax", dim)
 
     def forward(self, x):
         return MF.log_softmax(x, self.dim)

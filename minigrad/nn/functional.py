@@ -228,3 +228,7 @@ from minigrad.nn.losses import (  # noqa: E402,F401
     binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, gaussian_kl, gaussian_kl_between,
     l1_loss, mse_loss, nll_loss, smooth_l1_loss,
 )
+
+# Every function of this namespace reports a bad argument under its own name (checks.named_errors).
+checks.name_errors_of(globals(), [n for n, f in list(globals().items()) if not n.startswith("_")
+                                  and getattr(f, "__module__", "").startswith("minigrad.nn")])

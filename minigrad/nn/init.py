@@ -94,6 +94,7 @@ def ones_(tensor):
 
 def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
     """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))."""
+    checks.finite_number("xavier_uniform_", "gain", gain, minimum=0)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
@@ -101,6 +102,7 @@ def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
 
 def xavier_normal_(tensor, gain: float = 1.0, generator=None):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    checks.finite_number("xavier_normal_", "gain", gain, minimum=0)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
@@ -136,3 +138,9 @@ def default_layer_init_(weight, bias, generator=None):
         fan_in, _ = _calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         uniform_(bias, -bound, bound, generator)
+
+
+# A bad argument is reported under the function called (ones_ delegates to constant_, xavier_* to
+# uniform_ / normal_): see checks.named_errors.
+checks.name_errors_of(globals(), [n for n, f in list(globals().items())
+                                  if not n.startswith("_") and getattr(f, "__module__", None) == __name__])

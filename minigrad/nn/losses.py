@@ -52,7 +52,8 @@ def _check_probability_targets(op, target):
 
 def _pointwise_loss(op, function, input, target, weight, reduction):
     """Check shapes, apply the per-element loss ``function``, weight it, reduce it."""
-    target = _target(input, target)
+    input = checks.tensor_argument(op, "input", input)
+    target = _target(input, checks.tensor_argument(op, "target", target))
     _check_same_shape(op, input, target)
     _check_not_empty(op, input)
     if op.startswith("binary_cross_entropy"):
@@ -132,6 +133,7 @@ def cross_entropy(input, target, weight=None, reduction: str = "mean", ignore_in
     derivative dl_n/dx_n = w[t_n] (p_n - onehot(t_n)); the others are composed from log_softmax.
     """
     op = "cross_entropy"
+    input = checks.tensor_argument(op, "input", input)
     xp = backend.array_module(input.data)
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
@@ -189,6 +191,7 @@ def nll_loss(input, target, weight=None, reduction: str = "mean", ignore_index: 
     """l_n = -w[t_n] input[n, t_n] for log-probabilities (N, C) or (N, C, d1, ...) (e.g. the output of
     log_softmax) and class indices; ``ignore_index`` and the weighted mean as in ``cross_entropy``."""
     op = "nll_loss"
+    input = checks.tensor_argument(op, "input", input)
     xp = backend.array_module(input.data)
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
@@ -222,6 +225,7 @@ def gaussian_kl(mu, logvar, reduction: str = "sum"):
     reduction: 'none' -> one value per sample, 'mean' -> averaged over samples,
     'sum' -> summed over samples (the default, as in the VAE paper's per-batch objective).
     """
+    mu, logvar = checks.tensor_argument("gaussian_kl", "mu", mu), checks.tensor_argument("gaussian_kl", "logvar", logvar)
     if mu.shape != logvar.shape:
         raise ValueError(f"gaussian_kl: mu {mu.shape} and logvar {logvar.shape} differ")
     per_sample = -0.5 * (1 + logvar - mu * mu - logvar.exp()).sum(-1)
@@ -233,6 +237,8 @@ def gaussian_kl_between(mu1, logvar1, mu2, logvar2, reduction: str = "sum"):
 
         KL = 1/2 sum_j (logvar2 - logvar1 + (exp(logvar1) + (mu1 - mu2)^2) / exp(logvar2) - 1)
     """
+    mu1, logvar1, mu2, logvar2 = (checks.tensor_argument("gaussian_kl_between", name, value) for name, value in
+                                  (("mu1", mu1), ("logvar1", logvar1), ("mu2", mu2), ("logvar2", logvar2)))
     shapes = {mu1.shape, logvar1.shape, mu2.shape, logvar2.shape}
     if len(shapes) != 1:
         raise ValueError(f"gaussian_kl_between: shapes differ: {mu1.shape}, {logvar1.shape}, "
@@ -274,6 +280,9 @@ class CrossEntropyLoss(_Loss):
     def __init__(self, weight=None, reduction: str = "mean", ignore_index: int = -100,
                  label_smoothing: float = 0.0):
         super().__init__(reduction)
+        checks.finite_number(type(self).__name__, "label_smoothing", label_smoothing, minimum=0, maximum=1)
+        if not checks.is_integer(ignore_index):
+            raise TypeError(f"{type(self).__name__}: ignore_index must be an integer, got {ignore_index!r}")
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
 
     def forward(self, input, target):

@@ -28,7 +28,10 @@ class Parameter(Tensor):
     def __init__(self, data, requires_grad: bool = True):
         if isinstance(data, Tensor):
             data = data.data
-        super().__init__(data, requires_grad=requires_grad)
+        try:
+            super().__init__(data, requires_grad=requires_grad)
+        except (TypeError, ValueError) as err:
+            raise type(err)(f"Parameter: {str(err).removeprefix('tensor: ')}") from None
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
