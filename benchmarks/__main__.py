@@ -75,9 +75,16 @@ def main(argv=None):
     args = p.parse_args(argv)
     names = [n.strip().upper() for n in args.workload.split(",")]
     unknown = [n for n in names + ([args.profile.upper()] if args.profile else []) if n not in workloads.DESCRIPTIONS]
-    if unknown or min(args.steps, args.repeats, args.threads) < 1 or args.warmup < 0:
-        p.error(f"unknown workload {unknown[0]} (choose from {', '.join(workloads.DESCRIPTIONS)})" if unknown
-                else "--steps, --repeats and --threads must be at least 1, --warmup at least 0")
+    if unknown:
+        p.error(f"{'--profile' if unknown[0] not in names else '--workload'}: unknown workload {unknown[0]} "
+                f"(choose from {', '.join(workloads.DESCRIPTIONS)})")
+    for flag, value, minimum in (("--steps", args.steps, 1), ("--repeats", args.repeats, 1),
+                                 ("--threads", args.threads, 1), ("--warmup", args.warmup, 0)):
+        if value < minimum:
+            p.error(f"{flag}: must be at least {minimum}, got {value}")
+    folder = os.path.dirname(os.path.abspath(args.json)) if args.json else None
+    if args.json and (os.path.isdir(args.json) or not os.path.isdir(folder) or not os.access(folder, os.W_OK)):
+        p.error(f"--json {args.json}: cannot write there")       # found now, not after minutes of timing
     if args.baseline and not os.path.isfile(os.path.join(args.baseline, "benchmarks", "workloads.py")):
         p.error(f"--baseline {args.baseline}: no benchmarks/workloads.py there")
     if args.profile:

@@ -93,6 +93,19 @@ def parser(name: str, description: str, epochs: int, batch_size: int = 128) -> a
     return p
 
 
+def unwritable(folder: Path):
+    """Why files cannot be written into ``folder`` (created if missing), or None if they can: found by
+    writing a probe file, so a read-only disk or a file in the way is caught before any work."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-probe"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as err:
+        return err.strerror or str(err)
+    return None
+
+
 def _refuse(args, message):
     """A user's mistake on the command line: one line, status 2, no traceback (argparse's style)."""
     print(f"python -m examples.{args.name}: error: {message}", file=sys.stderr)
@@ -127,13 +140,9 @@ class Run:
 
     def _check_writable(self, args):
         """Find an unwritable --out now, by writing a probe file, not after training."""
-        try:
-            self.out.mkdir(parents=True, exist_ok=True)
-            probe = self.out / ".write-probe"
-            probe.write_text("ok")
-            probe.unlink()
-        except OSError as err:
-            _refuse(args, f"--out {self.out}: cannot write there ({err.strerror or err})")
+        problem = unwritable(self.out)
+        if problem:
+            _refuse(args, f"--out {self.out}: cannot write there ({problem})")
 
     def _choose_dataset(self):
         if self.quick:

@@ -12,6 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
+from examples.common import unwritable
+
 FIGURES = {
     "unit06_supervised": ["regression_fit.png", "classification_accuracy.png"],
     "unit07_classification": ["confusion_matrix.png", "roc_curve.png", "imbalanced_accuracy.png", "binary_confusion.png"],
@@ -25,10 +27,13 @@ FIGURES = {
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--units", nargs="+", default=list(FIGURES))
+    p.add_argument("--units", nargs="+", choices=list(FIGURES), default=list(FIGURES), metavar="UNIT",
+                   help=f"lessons to run, of {', '.join(FIGURES)}")
     p.add_argument("--dest", type=Path, default=Path("docs/gallery"))
     args = p.parse_args(argv)
-    args.dest.mkdir(parents=True, exist_ok=True)
+    problem = unwritable(args.dest)
+    if problem:
+        p.error(f"--dest {args.dest}: cannot write there ({problem})")
     results_path = args.dest / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {}
     for unit in args.units:

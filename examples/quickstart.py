@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 import minigrad as mg
+from examples.common import non_negative_int, number_in, positive_int
 
 
 def load_digits():
@@ -27,10 +28,10 @@ def load_digits():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=positive_int, default=30)
+    parser.add_argument("--batch-size", type=positive_int, default=64)
+    parser.add_argument("--lr", type=number_in(0, 10, low_open=True), default=0.1)
+    parser.add_argument("--seed", type=non_negative_int, default=0)
     args = parser.parse_args(argv)
 
     images, labels = load_digits()

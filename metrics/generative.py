@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from metrics._arrays import host
+from minigrad import checks
 
 
 def _features(x, feature_fn, batch_size):
@@ -80,6 +81,9 @@ def inception_score(probabilities, splits: int = 1):
     p = host(probabilities).astype(np.float64)
     if p.ndim != 2 or (p < 0).any() or not np.allclose(p.sum(1), 1, atol=1e-4):
         raise ValueError("inception_score: expected an (n, K) matrix of probabilities (rows summing to 1)")
+    checks.positive_int("inception_score", "splits", splits)
+    if splits > len(p):
+        raise ValueError(f"inception_score: splits={splits} is more than the {len(p)} samples")
     scores = []
     for part in np.array_split(p, splits):
         marginal = part.mean(0, keepdims=True)

@@ -90,6 +90,9 @@ def mean_average_precision(query_labels, database_labels, distances=None, querie
     """
     d = host(pairwise_distances(queries, database, metric) if distances is None else distances).copy()
     q, db = host(query_labels), host(database_labels)
+    if d.shape != (len(q), len(db)):
+        raise ValueError(f"mean_average_precision: distances must be (n_queries, n_database) = ({len(q)}, {len(db)}) "
+                         f"for these labels, got {d.shape}")
     if exclude_self:
         np.fill_diagonal(d, np.inf)
     order = np.argsort(d, axis=1, kind="stable")

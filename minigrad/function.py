@@ -44,10 +44,12 @@ class Function:
     saves_inputs = True
 
     def forward(self, *xs):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.forward: a Function subclass must define "
+                                  f"forward(*arrays) (see the module docstring)")
 
     def backward(self, *gys):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__}.backward: a Function subclass must define "
+                                  f"backward(*output_gradients) (see the module docstring)")
 
     def __call__(self, *inputs):
         inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]

@@ -19,11 +19,11 @@ class Generator:
     """A seedable source of random numbers (wraps ``numpy.random.Generator``)."""
 
     def __init__(self, seed: int | None = None):
-        self.manual_seed(seed)
+        self.manual_seed(seed, _op="Generator")
 
-    def manual_seed(self, seed: int | None) -> "Generator":
+    def manual_seed(self, seed: int | None, _op: str = "manual_seed") -> "Generator":
         if seed is not None:
-            checks.positive_int("manual_seed", "seed", seed, 0)
+            checks.positive_int(_op, "seed", seed, 0)
         self.seed = seed
         self.numpy = np.random.Generator(np.random.PCG64(seed))
         return self

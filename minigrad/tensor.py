@@ -334,11 +334,18 @@ class Tensor:
         xp = backend.array_module(self.data)
         if dtype is None:
             dtype = self.dtype if _is_floating(self.dtype) else None
-        try:
+        if type(value) in (float, int, bool):                  # the common case: a Python number
             return Tensor(xp.asarray(value, dtype=dtype))
+        # Anything else is converted without a dtype first, so that what NumPy would quietly turn
+        # into a number is refused: None (NaN), text ('0' -> 0.0), complex (imaginary part dropped).
+        try:
+            array = xp.asarray(value)
         except (TypeError, ValueError):
+            array = None
+        if array is None or array.dtype.kind not in "fiub":
             raise TypeError(f"cannot combine a {self.dtype} tensor with {type(value).__name__} {value!r:.60}: "
-                            f"expected a number, an array or a tensor") from None
+                            f"expected a real number, an array of them or a tensor")
+        return Tensor(array.astype(dtype, copy=False) if dtype is not None else array)
 
     def _promoted(self, other, true_division=False):
         """(self, other) as two tensors of the dtype the op's result will have: PyTorch's promotion
@@ -786,7 +793,10 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         return data
     if backend.is_array(data) and dtype is None and device is None:
         return Tensor(data)
-    return tensor(data, dtype=dtype, device=device)
+    try:
+        return tensor(data, dtype=dtype, device=device)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"as_tensor: {str(err).removeprefix('tensor: ')}") from None
 
 
 def functional_where(condition, a, b):

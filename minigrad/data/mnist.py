@@ -179,6 +179,9 @@ class MNIST(Dataset):
     name = "mnist"
 
     def __init__(self, root=None, train: bool = True, download: bool = False, mirrors=None):
+        for flag, value in (("train", train), ("download", download)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{type(self).__name__}: {flag} must be True or False, got {value!r}")
         raw, self.labels = load_mnist(self.name, train, root, download, mirrors)
         self.images = (raw.astype(np.float32) / 255.0)[:, None]
         self.classes = CLASSES[self.name]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from minigrad import backend
+from minigrad import backend, checks
 from minigrad.nn.module import Module
 from minigrad.random import _generator
 from minigrad.tensor import Tensor
@@ -17,6 +17,7 @@ def dropout(x, p: float = 0.5, training: bool = True, generator=None):
         raise ValueError(f"dropout: p must be in [0, 1], got {p}")
     if not isinstance(training, bool):
         raise TypeError(f"dropout: training must be True or False, got {training!r}")
+    x = checks.tensor_argument("dropout", "input", x)
     if not training or p == 0:
         return x
     if p == 1:

@@ -31,7 +31,7 @@ def calculate_gain(nonlinearity: str, param=None) -> float:
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
+        slope = 0.01 if param is None else checks.finite_number("calculate_gain", "param (the negative slope)", param)
         return math.sqrt(2.0 / (1 + slope ** 2))
     raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}")
 

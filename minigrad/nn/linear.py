@@ -49,6 +49,8 @@ class Flatten(Module):
         for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
             if not checks.is_integer(d):
                 raise TypeError(f"Flatten: {name} must be an integer, got {d!r}")
+        if (start_dim < 0) == (end_dim < 0) and start_dim > end_dim:   # e.g. (2, 1): empty whatever the input
+            raise ValueError(f"Flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):

@@ -31,8 +31,17 @@ def _check_same_shape(op, input, target):
         raise ValueError(f"{op}: input shape {input.shape} and target shape {target.shape} differ")
 
 
-def _target(input, target):
-    return target if isinstance(target, Tensor) else input._constant(target)
+def _operands(op, input, target):
+    """(input, target) as tensors of one shape with at least one element (the target may be numbers)."""
+    input = checks.tensor_argument(op, "input", input)
+    if not isinstance(target, Tensor):                 # numbers or an array: a constant of the input's dtype
+        try:
+            target = input._constant(target)
+        except TypeError:
+            raise TypeError(f"{op}: target must be a tensor, got {type(target).__name__} {target!r:.60}") from None
+    _check_same_shape(op, input, target)
+    _check_not_empty(op, input)
+    return input, target
 
 
 def _check_not_empty(op, input):
@@ -52,10 +61,7 @@ def _check_probability_targets(op, target):
 
 def _pointwise_loss(op, function, input, target, weight, reduction):
     """Check shapes, apply the per-element loss ``function``, weight it, reduce it."""
-    input = checks.tensor_argument(op, "input", input)
-    target = _target(input, checks.tensor_argument(op, "target", target))
-    _check_same_shape(op, input, target)
-    _check_not_empty(op, input)
+    input, target = _operands(op, input, target)
     if op.startswith("binary_cross_entropy"):
         _check_probability_targets(op, target)
     loss = function()(input, target)
@@ -66,27 +72,21 @@ def _pointwise_loss(op, function, input, target, weight, reduction):
 
 def mse_loss(input, target, reduction: str = "mean"):
     """l = (x - y)^2.   dl/dx = 2 (x - y)."""
-    target = _target(input, target)
-    _check_same_shape("mse_loss", input, target)
-    _check_not_empty("mse_loss", input)
+    input, target = _operands("mse_loss", input, target)
     diff = input - target
     return _reduce(diff * diff, reduction, "mse_loss")
 
 
 def l1_loss(input, target, reduction: str = "mean"):
     """l = |x - y|.   dl/dx = sign(x - y) (0 where x == y)."""
-    target = _target(input, target)
-    _check_same_shape("l1_loss", input, target)
-    _check_not_empty("l1_loss", input)
+    input, target = _operands("l1_loss", input, target)
     return _reduce(MF.abs(input - target), reduction, "l1_loss")
 
 
 def smooth_l1_loss(input, target, reduction: str = "mean", beta: float = 1.0):
     """l = 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, d = x - y (Huber's loss / beta).
     dl/dx = d / beta inside, sign(d) outside."""
-    target = _target(input, target)
-    _check_same_shape("smooth_l1_loss", input, target)
-    _check_not_empty("smooth_l1_loss", input)
+    input, target = _operands("smooth_l1_loss", input, target)
     beta = checks.finite_number("smooth_l1_loss", "beta", beta, minimum=0)
     d = input - target
     if beta == 0:
