@@ -385,3 +385,180 @@ def test_smooth_l1_loss_gradient():
     x = rng.standard_normal((3, 4)) * 2
     x[np.abs(np.abs(x) - 1.0) < 0.05] += 0.2          # away from the |d| = beta seam
     assert mg.gradcheck(lambda t: F.smooth_l1_loss(t, mg.zeros(3, 4, dtype=mg.float64)), [mg.tensor(x, requires_grad=True)])
+
+
+# ----------------------------------------------------------------------------- refusals
+# Wrong calls that PyTorch refuses: minigrad refuses each too (the exception types may differ --
+# PyTorch raises RuntimeError where minigrad raises ValueError / TypeError, which say more).
+# Called as fn(m, F, nn, optim) with minigrad's or PyTorch's modules.
+
+
+def _backward_twice(m):
+    x = m.tensor([1.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    y.backward()
+
+
+def _param(m):
+    return [m.zeros(2, requires_grad=True)]
+
+
+REFUSED_BY_BOTH = {
+    "unsqueeze 10": lambda m, F, nn, o: m.zeros(2, 3).unsqueeze(10),
+    "transpose dim 5": lambda m, F, nn, o: m.transpose(m.zeros(2, 3), 0, 5),
+    "reshape -2": lambda m, F, nn, o: m.zeros(2, 3).reshape(-2, 3),
+    "cat dim 5": lambda m, F, nn, o: m.cat([m.zeros(2, 3), m.zeros(2, 3)], dim=5),
+    "zeros(-1)": lambda m, F, nn, o: m.zeros(-1),
+    "randn int64": lambda m, F, nn, o: m.randn(2, dtype=m.int64),
+    "conv2d stride 0": lambda m, F, nn, o: F.conv2d(m.zeros(1, 1, 6, 6), m.zeros(1, 1, 3, 3), stride=0),
+    "conv2d padding -1": lambda m, F, nn, o: F.conv2d(m.zeros(1, 1, 6, 6), m.zeros(1, 1, 3, 3), padding=-1),
+    "max_pool2d 0": lambda m, F, nn, o: F.max_pool2d(m.zeros(1, 1, 6, 6), 0),
+    "max_pool2d bigger than input": lambda m, F, nn, o: F.max_pool2d(m.zeros(1, 1, 2, 2), 3),
+    "Linear(3, -1)": lambda m, F, nn, o: nn.Linear(3, -1),
+    "Linear wrong input": lambda m, F, nn, o: nn.Linear(3, 2)(m.zeros(4, 5)),
+    "bce input 1.5": lambda m, F, nn, o: F.binary_cross_entropy(m.tensor([1.5]), m.tensor([1.0])),
+    "nll target -1": lambda m, F, nn, o: F.nll_loss(m.zeros(4, 3), m.tensor([0, 1, 2, -1])),
+    "ce target 3": lambda m, F, nn, o: F.cross_entropy(m.zeros(2, 3), m.tensor([0, 3])),
+    "ce target shape": lambda m, F, nn, o: F.cross_entropy(m.zeros(2, 3), m.tensor([0, 1, 2])),
+    "mse shapes (2, 3) (3, 2)": lambda m, F, nn, o: F.mse_loss(m.zeros(2, 3), m.zeros(3, 2)),
+    "SGD lr -1": lambda m, F, nn, o: o.SGD(_param(m), lr=-1.0),
+    "Adam beta2 1": lambda m, F, nn, o: o.Adam(_param(m), betas=(0.9, 1.0)),
+    "Adam eps -1": lambda m, F, nn, o: o.Adam(_param(m), eps=-1.0),
+    "SGD empty": lambda m, F, nn, o: o.SGD([], lr=0.1),
+    "requires_grad ints": lambda m, F, nn, o: m.tensor([1, 2], requires_grad=True),
+    "mean of ints": lambda m, F, nn, o: m.tensor([1, 2]).mean(),
+    "permute 0 0": lambda m, F, nn, o: m.zeros(2, 3).permute(0, 0),
+    "matmul inner": lambda m, F, nn, o: m.zeros(3, 4) @ m.zeros(5, 2),
+    "matmul dtypes": lambda m, F, nn, o: m.zeros(2, 2) @ m.zeros(2, 2, dtype=m.float64),
+    "where float cond": lambda m, F, nn, o: m.where(m.tensor([1.0, 0.0]), m.zeros(2), m.ones(2)),
+    "randperm -1": lambda m, F, nn, o: m.randperm(-1),
+    "arange step 0": lambda m, F, nn, o: m.arange(0, 5, 0),
+    "Dropout 2": lambda m, F, nn, o: nn.Dropout(2.0),
+    "backward twice": lambda m, F, nn, o: _backward_twice(m),
+    "backward non-scalar": lambda m, F, nn, o: (m.ones(3, requires_grad=True) * 2).backward(),
+    "add_ on leaf": lambda m, F, nn, o: m.zeros(2, requires_grad=True).add_(1.0),
+    "numpy of grad tensor": lambda m, F, nn, o: m.zeros(2, requires_grad=True).numpy(),
+    "einsum sizes": lambda m, F, nn, o: m.einsum("ij,jk->ik", m.ones(3, 4), m.ones(5, 6)),
+    "conv2d groups": lambda m, F, nn, o: F.conv2d(m.zeros(1, 4, 5, 5), m.zeros(6, 2, 3, 3), groups=3),
+    "one_hot negative": lambda m, F, nn, o: F.one_hot(m.tensor([-1, 2])),
+    "BatchNorm1d channels": lambda m, F, nn, o: nn.BatchNorm1d(3)(m.zeros(4, 5)),
+    "split 0": lambda m, F, nn, o: m.zeros(2, 3).split(0),
+    "squeeze 50": lambda m, F, nn, o: m.zeros(1, 2).squeeze(50),
+    "leaky_relu 'a'": lambda m, F, nn, o: F.leaky_relu(m.zeros(3), "a"),
+    "full 'a'": lambda m, F, nn, o: m.full((2,), "a"),
+    "ones dtype str": lambda m, F, nn, o: m.ones(2, dtype="float33"),
+    "x + 'a'": lambda m, F, nn, o: m.zeros(2) + "a",
+    "x + None": lambda m, F, nn, o: m.zeros(2) + None,
+    "x + '0'": lambda m, F, nn, o: m.zeros(2) + "0",
+    "tensor of text": lambda m, F, nn, o: m.tensor(["a"]),
+    "exp('a')": lambda m, F, nn, o: m.exp("a"),
+    "sum dim 2": lambda m, F, nn, o: m.zeros(2, 3).sum(2),
+    "softmax dim 5": lambda m, F, nn, o: F.softmax(m.zeros(2, 3), 5),
+    "Conv2d groups": lambda m, F, nn, o: nn.Conv2d(4, 6, 3, groups=4),
+    "MaxPool2d 0 call": lambda m, F, nn, o: nn.MaxPool2d(0)(m.zeros(1, 1, 4, 4)),
+    "conv on uint8": lambda m, F, nn, o: F.conv2d(m.tensor(np.zeros((1, 1, 4, 4), np.uint8)), m.zeros(1, 1, 3, 3)),
+    "StepLR step 0": lambda m, F, nn, o: o.lr_scheduler.StepLR(o.SGD(_param(m), lr=0.1), step_size=0).step(),
+    "gather float index": lambda m, F, nn, o: m.gather(m.zeros(2, 3), 1, m.tensor([[0.0]])),
+    "gather index 5": lambda m, F, nn, o: m.gather(m.zeros(2, 3), 1, m.tensor([[5]])),
+    "bmm 2-d": lambda m, F, nn, o: m.bmm(m.zeros(2, 3), m.zeros(3, 2)),
+    "mm 3-d": lambda m, F, nn, o: m.mm(m.zeros(2, 3, 4), m.zeros(4, 2)),
+    "chunk 0": lambda m, F, nn, o: m.zeros(4).chunk(0),
+    "broadcast_to": lambda m, F, nn, o: m.zeros(3).broadcast_to((2,)),
+    "normal_ std -1": lambda m, F, nn, o: nn.init.normal_(m.zeros(3), std=-1),
+    "uniform_ a>b": lambda m, F, nn, o: nn.init.uniform_(m.zeros(3), 1, 0),
+    "kaiming mode": lambda m, F, nn, o: nn.init.kaiming_normal_(m.zeros(3, 3), mode="fan"),
+    "xavier vector": lambda m, F, nn, o: nn.init.xavier_uniform_(m.zeros(3)),
+    "calculate_gain swish": lambda m, F, nn, o: nn.init.calculate_gain("swish"),
+    "Flatten(2, 1) call": lambda m, F, nn, o: nn.Flatten(2, 1)(m.zeros(2, 3, 4)),
+    "Unflatten -2": lambda m, F, nn, o: nn.Unflatten(1, (-2, 3))(m.zeros(2, 6)),
+    "Upsample 0": lambda m, F, nn, o: nn.Upsample(scale_factor=0)(m.zeros(1, 1, 2, 2)),
+    "linspace -1": lambda m, F, nn, o: m.linspace(0, 1, -1),
+    "eye -1": lambda m, F, nn, o: m.eye(-1),
+    "load_state_dict shape": lambda m, F, nn, o: nn.Linear(2, 3).load_state_dict({"weight": m.zeros(2, 3), "bias": m.zeros(3)}),
+    "load_state_dict missing": lambda m, F, nn, o: nn.Linear(2, 3).load_state_dict({"weight": m.zeros(3, 2)}),
+    "Adam load {}": lambda m, F, nn, o: o.Adam(_param(m)).load_state_dict({}),
+    "dropout training 'yes'": lambda m, F, nn, o: F.dropout(m.zeros(3), 0.5, training="yes"),
+    "pad value 'a'": lambda m, F, nn, o: F.pad(m.zeros(2, 3), (1, 1), value="a"),
+    "Softmax('a') call": lambda m, F, nn, o: nn.Softmax("a")(m.zeros(2)),
+    "CE smoothing 2": lambda m, F, nn, o: nn.CrossEntropyLoss(label_smoothing=2)(m.zeros(2, 3), m.tensor([0, 1])),
+    "max tuple": lambda m, F, nn, o: m.ones(2, 3).max((0, 1)),
+    "setitem parameter": lambda m, F, nn, o: nn.Linear(2, 2).weight.__setitem__(0, 1.0),
+    "rand_like ints": lambda m, F, nn, o: m.rand_like(m.tensor([1, 2])),
+    "zeros_like list": lambda m, F, nn, o: m.zeros_like([1, 2]),
+    "Sequential of int": lambda m, F, nn, o: nn.Sequential(nn.ReLU(), 3),
+    "ModuleList of int": lambda m, F, nn, o: nn.ModuleList([3]),
+    "LeakyReLU 'a' call": lambda m, F, nn, o: nn.LeakyReLU("a")(m.zeros(2)),
+    "Conv1d on images": lambda m, F, nn, o: F.conv1d(m.zeros(1, 4, 5, 5), m.zeros(6, 4, 3)),
+    "avg_pool1d on images": lambda m, F, nn, o: F.avg_pool1d(m.zeros(1, 1, 6, 6), 2),
+    "conv_t output_padding": lambda m, F, nn, o: F.conv_transpose2d(m.zeros(1, 1, 6, 6), m.zeros(1, 1, 3, 3), stride=2, output_padding=2),
+    "smooth_l1 beta -1": lambda m, F, nn, o: F.smooth_l1_loss(m.zeros(2, 3), m.zeros(2, 3), beta=-1),
+    "AdamW wd -1": lambda m, F, nn, o: o.AdamW(_param(m), weight_decay=-1),
+    "Adadelta rho 2": lambda m, F, nn, o: o.Adadelta(_param(m), rho=2),
+    "cumsum dim 'a'": lambda m, F, nn, o: m.cumsum(m.zeros(2), 'a'),
+    "flip dim 4": lambda m, F, nn, o: m.flip(m.zeros(2, 3), (4,)),
+    "randint float": lambda m, F, nn, o: m.randint(2.5, (3,)),
+    "randint size -1": lambda m, F, nn, o: m.randint(5, (-1,)),
+    "Parameter ints": lambda m, F, nn, o: nn.Parameter(m.tensor([1, 2])),
+    "to dtype str": lambda m, F, nn, o: m.zeros(2).to(dtype="x"),
+}
+
+# Wrong calls that minigrad refuses and PyTorch computes anyway (or does not implement the same
+# way), with the reason; the README's "Rules worth knowing" names them.
+STRICTER_THAN_PYTORCH = {
+    "mse broadcast (2,3) (3,)": (lambda m, F, nn, o: F.mse_loss(m.zeros(2, 3), m.zeros(3)),
+        "a target that only broadcasts to the input is nearly always a bug ((N, 1) vs (N,)); PyTorch warns and computes"),
+    "SGD lr nan": (lambda m, F, nn, o: o.SGD([m.zeros(2, requires_grad=True)], lr=float('nan')),
+        "a NaN learning rate turns every weight into NaN at the first step"),
+    "SGD on ints": (lambda m, F, nn, o: o.SGD([m.tensor([1, 2])], lr=0.1),
+        "a parameter that cannot require grad is never updated"),
+    "manual_seed -1": (lambda m, F, nn, o: m.manual_seed(-1),
+        "NumPy's generators take seeds >= 0; PyTorch maps negative seeds"),
+    "einsum diagonal": (lambda m, F, nn, o: m.einsum('ii->i', m.ones(3, 3)),
+        "a letter repeated in one operand (diagonals) is not implemented"),
+    "tensor complex": (lambda m, F, nn, o: m.tensor(np.array([1 + 2j])),
+        "complex tensors are not supported (README)"),
+    "Conv2d out 0": (lambda m, F, nn, o: nn.Conv2d(1, 0, 3),
+        "a layer with no output channel computes nothing"),
+    "clip min>max": (lambda m, F, nn, o: m.zeros(2).clip(1.0, -1.0),
+        "min > max has no meaning; PyTorch returns max everywhere"),
+    "var one element": (lambda m, F, nn, o: m.zeros(1).var(0),
+        "the unbiased variance of one value divides by zero; PyTorch returns NaN with a warning"),
+    "RMSprop alpha 2": (lambda m, F, nn, o: o.RMSprop([m.zeros(2, requires_grad=True)], alpha=2),
+        "a smoothing constant outside [0, 1] makes the running average negative"),
+    "setitem grad value": (lambda m, F, nn, o: m.zeros(3).__setitem__(0, m.ones(1, requires_grad=True).sum()),
+        "x[i] = v is not recorded in the graph, so v's gradient would be lost (README)"),
+    "hardtanh nan": (lambda m, F, nn, o: F.hardtanh(m.zeros(2, 3), float('nan'), 1.0),
+        "a NaN bound makes every output NaN"),
+    "BatchNorm2d(0)": (lambda m, F, nn, o: nn.BatchNorm2d(0),
+        "a normalisation over no channel"),
+    "ELU nan": (lambda m, F, nn, o: nn.ELU(float('nan'))(m.zeros(2)),
+        "a NaN alpha makes the negative side NaN"),
+}
+
+
+def _modules(framework):
+    if framework == "minigrad":
+        from minigrad import nn, optim
+        return mg, F, nn, optim
+    torch = pytest.importorskip("torch", reason="comparing with PyTorch needs the bench extra")
+    return torch, torch.nn.functional, torch.nn, torch.optim
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED_BY_BOTH))
+@pytest.mark.parametrize("framework", ["minigrad", "torch"])
+def test_a_call_pytorch_refuses_is_refused(framework, name):
+    with pytest.raises(Exception):
+        REFUSED_BY_BOTH[name](*_modules(framework))
+
+
+@pytest.mark.parametrize("name", sorted(STRICTER_THAN_PYTORCH))
+def test_where_minigrad_is_stricter_than_pytorch_it_refuses_and_pytorch_computes(name):
+    """Keeps the table true: if PyTorch starts refusing one of these, it moves to REFUSED_BY_BOTH."""
+    call, _reason = STRICTER_THAN_PYTORCH[name]
+    with pytest.raises((ValueError, TypeError, RuntimeError)):
+        call(*_modules("minigrad"))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        call(*_modules("torch"))
