@@ -177,6 +177,21 @@ class Run:
     def path(self, filename: str) -> Path:
         return self.out / filename
 
+    def reference_classifier(self):
+        """An MLP classifier trained on the real training images (3 epochs; 10 on the small digits):
+        the judge of generated or edited images -- which class is this? (Trained once per run.)"""
+        if getattr(self, "_reference_classifier", None) is None:
+            import models
+            from minigrad import optim
+
+            classifier = models.MLPClassifier(int(np.prod(self.image_shape)), (256,), 10,
+                                              generator=mg.Generator(self.args.seed)).to(self.device)
+            models.fit(classifier, (self.train_x, self.train_y), epochs=10 if self.quick else 3,
+                       optimizer=optim.Adam(classifier.parameters(), 1e-3), batch_size=128, device=self.device,
+                       progress_bar=False)
+            self._reference_classifier = classifier
+        return self._reference_classifier
+
     def quick_caveat(self, holds: bool, claim: str, full_run: str):
         """In --quick mode, say so when a lesson's claim does not hold on the small run (8x8
         digits, a few epochs), instead of letting the smoke run teach the opposite."""

@@ -20,8 +20,10 @@ FIGURES = {
     "unit08_autoencoders": ["capacity_reconstructions.png", "use1_codes_2d.png", "use2_retrieval.png",
                             "use3_anomaly_histogram.png", "use4_clustering.png", "use5_denoising.png",
                             "use6_inpainting.png"],
-    "unit09_vae": ["samples.png", "interpolations.png", "attribute_slant.png", "manifold_2d.png", "elbo_curves.png"],
-    "unit10_gan": ["samples.png", "discriminator_outputs.png", "mode_coverage.png", "mode_collapse_ring.png"],
+    "unit09_vae": ["samples.png", "interpolations.png", "attribute_slant.png", "attribute_identity.png",
+                   "manifold_2d.png", "elbo_curves.png"],
+    "unit10_gan": ["samples.png", "discriminator_outputs.png", "mode_coverage.png", "mode_collapse_images.png",
+                   "mode_collapse_ring.png"],
 }
 
 

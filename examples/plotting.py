@@ -274,3 +274,33 @@ def binary_confusion(tp, fn, fp, tn, path, positive="positive"):
         text.text(0.0, 0.9 - 0.19 * k, f"{name}\n    {formula} = {value:.3f}", fontsize=10, va="top",
                   transform=text.transAxes)
     return _save(fig, path)
+
+
+def side_by_side_grids(panels: dict, path, title="", cell=0.75):
+    """Image grids next to each other, one per panel: ``{panel title: (images, rows, row_labels)}``.
+    For the same noise vectors through two training runs, say, with each row labelled."""
+    widths = []
+    for images, rows, _ in panels.values():
+        widths.append(int(np.ceil(len(images) / rows)))
+    rows_max = max(rows for _, rows, _ in panels.values())
+    fig = Figure(figsize=(sum(widths) * cell + 1.6 * len(panels), rows_max * cell + 1.0), layout="constrained")
+    subfigures = np.atleast_1d(fig.subfigures(1, len(panels), width_ratios=[w + 2 for w in widths]))
+    for sub, (name, (images, rows, row_labels)) in zip(subfigures, panels.items()):
+        images = _as_images(images)
+        cols = int(np.ceil(len(images) / rows))
+        axes = sub.subplots(rows, cols, squeeze=False)
+        for k, ax in enumerate(axes.flat):
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+            if k < len(images):
+                ax.imshow(images[k], cmap="gray_r", vmin=0, vmax=1)
+        for r, label in enumerate(row_labels or []):
+            axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+        sub.suptitle(name, fontsize=10)
+    if title:
+        fig.suptitle(title)
+    if path is not None:
+        fig.savefig(path, dpi=90)
+    return fig

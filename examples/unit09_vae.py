@@ -34,9 +34,9 @@ def configure(argv=None) -> Run:
     p = parser("unit09_vae", __doc__.splitlines()[1], epochs=10)
     p.add_argument("--latent", type=positive_int, default=20, help="size of the code h")
     p.add_argument("--hidden", type=positive_int, nargs="+", default=[512, 256], help="hidden layer sizes of the MLPs")
-    p.add_argument("--alphas", type=number_in(-10, 10), nargs="+", default=[-1.0, -0.5, 0.0, 0.5, 1.0],
-                   help="the steps alpha of h + alpha * attribute vector (at +-2 digits change class: "
-                        "a 2 became an 8, a 7 a 9)")
+    p.add_argument("--alphas", type=number_in(-10, 10), nargs="+", default=None,
+                   help="the steps alpha of h + alpha * attribute vector (default: five steps up to the largest "
+                        "|alpha| at which a classifier still gives >= 90 %% of the edits their original class)")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.batch_size, args.latent = 10, 64, 8
@@ -90,34 +90,75 @@ def interpolations(run: Run, vae):
 
 
 
+# The alphas the identity check scans, and the share of edits that must keep their class.
+ALPHA_SCAN = np.round(np.arange(-3.0, 3.01, 0.25), 2)
+KEEP_CLASS = 0.9
+
+
+def identity_kept(run: Run, vae, vector, alphas, n: int = 500):
+    """For each alpha, the fraction of n edited test images that a classifier trained on real images
+    still puts in the class it gives the unedited reconstruction: does the edit keep the digit?"""
+    classifier = run.reference_classifier()
+    x = run.test_x[:n]
+    before = classifier.predict(vae.reconstruct(x))
+    edited = vae.apply_attribute(x, vector, alphas)
+    return np.array([float((classifier.predict(edited[:, k]) == before).mean()) for k in range(len(alphas))])
+
+
+def widest_safe_alpha(alphas, kept, keep=KEEP_CLASS):
+    """The largest A such that every scanned alpha with |alpha| <= A keeps >= ``keep`` of the classes."""
+    safe = 0.0
+    for a in sorted(set(np.abs(alphas))):
+        if all(k >= keep for al, k in zip(alphas, kept) if abs(al) <= a):
+            safe = float(a)
+        else:
+            break
+    return safe
+
+
 def attribute_edits(run: Run, vae):
-    """h_new = h + alpha * (mean h with the attribute - mean h without it), for ink and slant."""
+    """h_new = h + alpha * (mean h with the attribute - mean h without it), for ink and slant. The
+    range of alpha is the one a classifier says keeps the digit's class (unless --alphas is given)."""
     args = run.args
-    edits = {}
+    edits, scans = {}, {}
     words = {"ink": ("much ink", "little ink"), "slant": ("leaning right", "leaning left")}
     for attribute, rule in (("ink", models.ink), ("slant", models.slant)):
         pool_x, pool_y = run.train_x[:20000], run.train_y[:20000]
         with_mask, without_mask = models.split_by_attribute(rule(pool_x), pool_y)
         vector = vae.attribute_vector(pool_x[with_mask], pool_x[without_mask])
-        images = vae.apply_attribute(run.test_x[:6], vector, args.alphas)
-        measured = [float(rule(images[:, k]).mean()) for k in range(len(args.alphas))]
-        n = len(args.alphas)
+        kept_scan = identity_kept(run, vae, vector, ALPHA_SCAN)
+        safe = widest_safe_alpha(ALPHA_SCAN, kept_scan)
+        scans[f"{attribute} (widest safe |alpha| = {safe:g})"] = (ALPHA_SCAN, kept_scan)
+        judged = min(500, len(run.test_x))
+        alphas = list(args.alphas) if args.alphas else ([-safe, -safe / 2, 0.0, safe / 2, safe] if safe else [0.0])
+        kept = identity_kept(run, vae, vector, alphas)
+        images = vae.apply_attribute(run.test_x[:6], vector, alphas)
+        measured = [float(rule(images[:, k]).mean()) for k in range(len(alphas))]
+        n = len(alphas)
         # the two sets the vector came from (a few of each, all classes), then the edited test images
         sets = np.concatenate([pool_x[with_mask][:n], pool_x[without_mask][:n]])
         with_word, without_word = words[attribute]
         # column captions on the first edited row: alpha and the attribute measured on the 6 edits
-        captions = [""] * len(sets) + [f"alpha={a:g}\n{attribute} {m:.3f}" for a, m in zip(args.alphas, measured)]
+        captions = [""] * len(sets) + [f"alpha={a:g}\n{attribute} {m:.3f}\nclass kept {k:.0%}"
+                                       for a, m, k in zip(alphas, measured, kept)]
         captions += [""] * (images.shape[0] - 1) * n
         plotting.image_grid(np.concatenate([sets, images.reshape((-1,) + run.image_shape)]),
                             run.path(f"attribute_{attribute}.png"),
                             f"h_new = h + alpha * h_dif\nh_dif = mean h({with_word}) - mean h({without_word})\n"
-                            f"top: the two sets; under alpha: mean {attribute} of the 6 edits", rows=8,
+                            f"under alpha: mean {attribute} of the 6 edits, and the\n"
+                            f"share of {judged} edits a classifier still puts in their class", rows=8,
                             row_labels=[with_word, without_word] + [f"test {i + 1}" for i in range(6)],
                             captions=captions, cell=1.1)
-        edits[attribute] = {"alphas": list(args.alphas), "mean_attribute_of_edits": measured,
+        edits[attribute] = {"alphas": [float(a) for a in alphas], "mean_attribute_of_edits": measured,
+                            "class_kept": kept.tolist(), "widest_safe_alpha": safe,
                             "vector_norm": float(np.linalg.norm(vector))}
-        print(f"  {attribute}: mean {attribute} of the edited images for alphas {args.alphas}: "
-              + ", ".join(f"{m:.3f}" for m in measured))
+        print(f"  {attribute}: alphas {', '.join(f'{a:g}' for a in alphas)} (|alpha| <= {safe:g} keeps >= "
+              f"{KEEP_CLASS:.0%} of the classes): mean {attribute} "
+              + ", ".join(f"{m:.3f}" for m in measured) + "; class kept " + ", ".join(f"{k:.0%}" for k in kept))
+    plotting.curves(scans, run.path("attribute_identity.png"),
+                    f"Does the edit keep the digit? Share of {judged} edited test images\n"
+                    "a classifier puts in their original class", xlabel="alpha", ylabel="class kept",
+                    hline=KEEP_CLASS, hline_label=f"{KEEP_CLASS:.0%}: the range the figures use")
     run.metrics["attribute_edits"] = edits
 
 

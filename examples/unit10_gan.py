@@ -8,10 +8,13 @@ curves, the mean D(x) and D(G(z)) per iteration with the equilibrium marked (D =
 label r: 1/2 with the paper's r = 1, 0.45 with the default one-sided smoothing r = 0.9), and a
 mode-coverage histogram from a separately trained classifier with the 5 % criterion drawn, and a
 note saying whether G learned digits at all and, if so, whether mode collapse was seen. --k
-changes the discriminator steps per generator step; the number of generator steps stays fixed.
-Last, mode collapse on purpose on a ring of 8 Gaussians (``mode_collapse_ring.png``): the same G
-and D with Adam (k = 1 covers the ring, k = 5 collapses onto a few modes) and with SGD + momentum
-0.9 (one blob hopping from mode to mode).
+changes the discriminator steps per generator step; the number of generator steps stays fixed;
+--architecture dcgan trains convolutional G and D instead of MLPs.
+Then mode collapse on purpose, twice. On the digits (``mode_collapse_images.png``): the same MLP G
+and D, without the minibatch-std guard, with k = 1 and k = 5 -- k = 5 collapses onto one class
+(on MNIST nearly every z becomes a "1"). On a ring of 8 Gaussians (``mode_collapse_ring.png``): Adam
+with k = 1 covers the ring, k = 5 collapses onto a few modes, SGD + momentum 0.9 onto one blob
+hopping from mode to mode.
 
 The discriminator sees the spread of each minibatch as one extra feature (``MinibatchStd``);
 ``--no-minibatch-std`` turns that off to watch the generator's classes drift out of balance
@@ -29,7 +32,6 @@ import minigrad as mg
 import models
 from examples import plotting
 from examples.common import Run, class_index, number_in, parser, positive_int  # noqa: F401
-from minigrad import optim
 
 
 def smooth(values, width=50):
@@ -41,6 +43,8 @@ def smooth(values, width=50):
 def configure(argv=None) -> Run:
     """Parse the command line (or a notebook's list of flags) and load the data."""
     p = parser("unit10_gan", __doc__.splitlines()[1], epochs=18, batch_size=64)
+    p.add_argument("--architecture", choices=["mlp", "dcgan"], default="mlp",
+                   help="G and D: convolutional (DCGAN-style) or MLPs")
     p.add_argument("--k", type=positive_int, default=1, help="discriminator steps per generator step")
     p.add_argument("--loss", choices=["non-saturating", "saturating"], default="non-saturating")
     p.add_argument("--optimizer", choices=["adam", "sgd"], default="adam")
@@ -57,16 +61,33 @@ def configure(argv=None) -> Run:
     return Run(args)
 
 
-def build(run: Run):
-    """G and D (MLPs) and the trainer that runs the minibatch algorithm with k discriminator steps."""
-    args = run.args
+def mlp_pair(run: Run, minibatch_std: bool):
+    """The lesson's G and D: MLPs (D with dropout, and optionally the minibatch-std feature)."""
     small = run.image_shape[-1] < 16
     hidden = (128, 128) if small else (256, 512)
-    g = mg.Generator(args.seed)
-    G = models.MLPGenerator(args.latent, hidden, run.image_shape, output="tanh", activation="leaky_relu",
+    g = mg.Generator(run.args.seed)
+    G = models.MLPGenerator(run.args.latent, hidden, run.image_shape, output="tanh", activation="leaky_relu",
                             generator=g).to(run.device)
     D = models.MLPDiscriminator(run.image_shape, tuple(reversed(hidden)), dropout=0.3,
-                                 minibatch_std=args.minibatch_std, generator=g).to(run.device)
+                                 minibatch_std=minibatch_std, generator=g).to(run.device)
+    return G, D
+
+
+def dcgan_pair(run: Run, minibatch_std: bool):
+    """A DCGAN-style G and D: transposed convolutions up from a 7x7 (or 2x2) map, strided
+    convolutions down (models.DCGenerator with batch norm / DCDiscriminator), 32 channels."""
+    g = mg.Generator(run.args.seed)
+    size = run.image_shape[-1]
+    G = models.DCGenerator(run.args.latent, size, channels=32, batch_norm=True, generator=g).to(run.device)
+    D = models.DCDiscriminator(size, channels=32, minibatch_std=minibatch_std, generator=g).to(run.device)
+    return G, D
+
+
+def build(run: Run):
+    """G and D (DCGAN-style, or MLPs) and the trainer that runs the minibatch algorithm with k
+    discriminator steps per generator step."""
+    args = run.args
+    G, D = (dcgan_pair if args.architecture == "dcgan" else mlp_pair)(run, args.minibatch_std)
     trainer = models.GANTrainer(G, D, k=args.k, loss=args.loss, optimizer=args.optimizer, lr=args.lr,
                                 momentum=args.momentum, batch_size=args.batch_size, real_label=args.real_label,
                                 seed=args.seed, device=run.device)
@@ -114,14 +135,14 @@ def train_gan(run: Run, trainer):
     return history, iterations
 
 
-def mode_coverage(run: Run, trainer, history, iterations):
+def coverage_classifier(run: Run):
+    """A classifier trained on the real images: it names the class ("mode") of each generated one."""
+    return run.reference_classifier()
+
+
+def mode_coverage(run: Run, trainer, history, iterations, classifier):
     """Classify 10,000 generated images with a classifier trained on real ones: which modes are covered?"""
     args = run.args
-    classifier = models.MLPClassifier(int(np.prod(run.image_shape)), (256,), 10, generator=mg.Generator(args.seed))
-    classifier.to(run.device)
-    models.fit(classifier, (run.train_x, run.train_y), epochs=3 if not run.quick else 10,
-               optimizer=optim.Adam(classifier.parameters(), 1e-3), batch_size=128, device=run.device,
-               progress_bar=False)
     classifier_accuracy = metrics.accuracy(run.test_y, classifier.predict(mg.tensor(run.test_x, device=run.device)))
     generated = (trainer.sample(10000, generator=mg.Generator(args.seed + 2)) + 1) / 2
     probs = classifier.predict_proba(generated.astype(np.float32))
@@ -212,11 +233,59 @@ def mode_collapse_on_a_ring(run: Run):
     run.metrics["ring"] = summary
 
 
+def mode_collapse_on_images(run: Run, classifier):
+    """Mode collapse on purpose on the real images: Algorithm 1 with k = 1 and with k = 5. The same
+    MLP G and D (without the minibatch-std guard, real label 1) start from the same weights and take
+    the same number of generator steps with Adam; only k differs. With k = 5 the discriminator,
+    trained five times as much, keeps finding what G does worst, and G escapes to the one kind of
+    image D currently accepts: within about a thousand steps nearly every z gives a "1". The same
+    noise vectors, row by row, show it; the labels count the classes of 1000 samples and their
+    spread (per-pixel standard deviation over the samples, relative to real images)."""
+    args = run.args
+    steps, columns = (300, 3) if run.quick else (2000, 5)
+    settings = {"k = 1": 1, "k = 5": 5}
+    real = run.train_x[:1000].reshape(1000, -1)
+    real_spread = float(real.std(0).mean())
+    order = np.random.default_rng(args.seed).permutation(len(run.test_x))[:1000]
+    panels, summary = {}, {}
+    for label, k in settings.items():
+        G, D = mlp_pair(run, minibatch_std=False)
+        trainer = models.GANTrainer(G, D, k=k, optimizer="adam", lr=2e-4, batch_size=args.batch_size,
+                                    real_label=1.0, seed=args.seed, device=run.device)
+        rows, row_labels = [], []
+        for c in range(columns):
+            trainer.train(run.train_x * 2 - 1, steps * (c + 1) // columns, progress_bar=False)
+            rows.append((trainer.sample(10, generator=mg.Generator(args.seed + 1)) + 1) / 2)
+            many = (trainer.sample(1000, generator=mg.Generator(args.seed + 2)) + 1) / 2
+            coverage = metrics.mode_coverage(classifier.predict(many.astype(np.float32)), 10)
+            spread = float(many.reshape(len(many), -1).std(0).mean())
+            top = int(coverage.histogram.argmax())
+            row_labels.append(f"step {trainer.iteration}\n{coverage.modes_hit}/10 classes\n"
+                              f"{coverage.histogram[top]:.0%} are {run.classes[top]}\nspread {spread / real_spread:.0%}")
+        fd = metrics.frechet_distance(run.test_x[order], many.astype(np.float32), feature_fn=classifier.features)
+        panels[f"Adam, {label}, no minibatch std"] = (np.concatenate(rows), columns, row_labels)
+        summary[label] = dict(modes_hit=coverage.modes_hit, min_class_fraction=coverage.min_class_fraction,
+                              largest_class=run.classes[top], largest_class_fraction=float(coverage.histogram[top]),
+                              spread_vs_real=spread / real_spread, frechet_distance=fd)
+        print(f"  images, {label}: after {trainer.iteration} generator steps {coverage.modes_hit}/10 classes, "
+              f"{coverage.histogram[top]:.0%} of the samples are {run.classes[top]}, spread "
+              f"{spread / real_spread:.0%} of the real images', Frechet distance {fd:.2f}")
+    plotting.side_by_side_grids(
+        panels, run.path("mode_collapse_images.png"),
+        f"Mode collapse on purpose: the same G, D and 10 noise vectors, {steps} generator steps each; only k differs\n"
+        f"(classes and spread of 1000 samples; spread = per-pixel std over samples, relative to real images)")
+    run.metrics["mode_collapse_images"] = summary
+    run.quick_caveat(summary["k = 5"]["largest_class_fraction"] > 2 * summary["k = 1"]["largest_class_fraction"],
+                     "'k = 5 collapses onto one class, k = 1 does not'", "the full run shows it on MNIST")
+
+
 def main(argv=None):
     run = configure(argv)
     trainer = build(run)
     history, iterations = train_gan(run, trainer)
-    mode_coverage(run, trainer, history, iterations)
+    classifier = coverage_classifier(run)
+    mode_coverage(run, trainer, history, iterations, classifier)
+    mode_collapse_on_images(run, classifier)
     mode_collapse_on_a_ring(run)
     return run.finish()
 

@@ -107,19 +107,29 @@ class MLPDiscriminator(nn.Module):
 
 
 class DCGenerator(nn.Module):
-    """DCGAN-style: z -> linear -> (2c, S/4, S/4) -> convT 4x4 s2 -> ReLU -> convT 4x4 s2 -> tanh."""
+    """DCGAN-style: z -> linear -> (2c, S/4, S/4) -> convT 4x4 s2 -> ReLU -> convT 4x4 s2 -> tanh.
+
+    batch_norm: BatchNorm after the linear layer and the first transposed convolution, before their
+    ReLUs (Radford et al.'s recipe: it keeps the generator's activations in range early in training).
+    """
 
     def __init__(self, latent_dim: int = 100, image_size: int = 28, channels: int = 64, out_channels: int = 1,
-                 generator=None):
+                 batch_norm: bool = False, generator=None):
         super().__init__()
         q = _quarter("DCGenerator", image_size)
         for name, value in (("latent_dim", latent_dim), ("channels", channels), ("out_channels", out_channels)):
             checks.positive_int("DCGenerator", name, value)
         self.latent_dim, self.output_shape = latent_dim, (out_channels, image_size, image_size)
+        def norm(layer, n):
+            return [layer, nn.BatchNorm1d(n) if isinstance(layer, nn.Linear) else nn.BatchNorm2d(n)] if batch_norm \
+                else [layer]
+
         self.net = nn.Sequential(
-            nn.Linear(latent_dim, 2 * channels * q * q, generator=generator), nn.ReLU(),
+            *norm(nn.Linear(latent_dim, 2 * channels * q * q, bias=not batch_norm, generator=generator),
+                  2 * channels * q * q), nn.ReLU(),
             nn.Unflatten(1, (2 * channels, q, q)),
-            nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1, generator=generator), nn.ReLU(),
+            *norm(nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1, bias=not batch_norm,
+                                     generator=generator), channels), nn.ReLU(),
             nn.ConvTranspose2d(channels, out_channels, 4, stride=2, padding=1, generator=generator), nn.Tanh())
 
     def forward(self, z):
@@ -135,17 +145,21 @@ def _quarter(op, image_size):
 
 
 class DCDiscriminator(nn.Module):
-    """DCGAN-style: conv 4x4 s2 -> LeakyReLU 0.2 -> conv 4x4 s2 -> LeakyReLU 0.2 -> linear -> logit."""
+    """DCGAN-style: conv 4x4 s2 -> LeakyReLU 0.2 -> conv 4x4 s2 -> LeakyReLU 0.2 -> linear -> logit
+    (with ``minibatch_std``, the batch's spread joins the flattened features before the linear layer)."""
 
-    def __init__(self, image_size: int = 28, channels: int = 64, in_channels: int = 1, generator=None):
+    def __init__(self, image_size: int = 28, channels: int = 64, in_channels: int = 1, minibatch_std: bool = False,
+                 generator=None):
         super().__init__()
         q = _quarter("DCDiscriminator", image_size)
         for name, value in (("channels", channels), ("in_channels", in_channels)):
             checks.positive_int("DCDiscriminator", name, value)
+        features = 2 * channels * q * q
         self.net = nn.Sequential(
             nn.Conv2d(in_channels, channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
             nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.Linear(2 * channels * q * q, 1, generator=generator))
+            nn.Flatten(), *([MinibatchStd()] if minibatch_std else []),
+            nn.Linear(features + (1 if minibatch_std else 0), 1, generator=generator))
 
     def forward(self, x):
         return self.net(x).reshape(-1)

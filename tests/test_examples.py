@@ -32,11 +32,13 @@ PROMISED = {
                              "use4_cluster_accuracy_pixel_unit", "use4_code_minus_best_pixel", "use5_psnr_gain_db",
                              "use6_hole_mse_inpainted"]),
     "unit09_vae": (["elbo_curves.png", "samples.png", "reconstructions.png", "interpolations.png",
-                    "attribute_ink.png", "attribute_slant.png", "manifold_2d.png", "latent_2d.png"],
+                    "attribute_ink.png", "attribute_slant.png", "attribute_identity.png", "manifold_2d.png",
+                    "latent_2d.png"],
                    ["test_negative_elbo_nats", "test_kl_nats", "attribute_edits"]),
     "unit10_gan": (["samples.png", "samples_over_training.png", "losses.png", "discriminator_outputs.png",
-                    "mode_coverage.png", "mode_collapse_ring.png"],
-                   ["iterations", "final_mean_d_real", "modes_hit", "mode_collapse_seen", "minibatch_std", "ring"]),
+                    "mode_coverage.png", "mode_collapse_images.png", "mode_collapse_ring.png"],
+                   ["iterations", "final_mean_d_real", "modes_hit", "mode_collapse_seen", "minibatch_std", "ring",
+                    "mode_collapse_images"]),
 }
 
 
@@ -175,6 +177,7 @@ OWN_BAD_ARGUMENTS = [
     ("examples.unit09_vae", ["--hidden", "512", "0"], "--hidden: must be at least 1"),
     ("examples.unit09_vae", ["--alphas", "0", "nan"], "--alphas: must be in"),
     ("examples.unit10_gan", ["--k", "0"], "--k: must be at least 1"),
+    ("examples.unit10_gan", ["--architecture", "resnet"], "--architecture: invalid choice"),
     ("examples.unit10_gan", ["--loss", "wasserstein"], "--loss: invalid choice"),
     ("examples.unit10_gan", ["--optimizer", "rmsprop"], "--optimizer: invalid choice"),
     ("examples.unit10_gan", ["--lr", "nan"], "--lr: must be in"), ("examples.unit10_gan", ["--lr", "0"], "--lr: must be in"),
@@ -295,3 +298,12 @@ def test_a_quick_run_says_when_a_lessons_claim_does_not_hold(tmp_path, capsys):
     assert quick.metrics["quick_caveats"] == ["quick-mode caveat: 'A beats B' does not hold in this short run on "
                                               "the 8x8 digits; the full run shows it"]
     assert "quick-mode caveat: 'A beats B'" in capsys.readouterr().out
+
+
+def test_the_attribute_range_is_the_widest_one_that_keeps_the_class():
+    from examples.unit09_vae import widest_safe_alpha
+
+    alphas = [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert widest_safe_alpha(alphas, [0.80, 0.95, 1.0, 0.95, 0.92]) == 0.5      # -1 drops below 90 %
+    assert widest_safe_alpha(alphas, [0.91, 0.95, 1.0, 0.95, 0.92]) == 1.0
+    assert widest_safe_alpha(alphas, [0.99, 0.5, 1.0, 0.95, 0.99]) == 0.0      # a dip inside ends the range
