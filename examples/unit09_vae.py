@@ -151,6 +151,7 @@ def attribute_edits(run: Run, vae):
                             captions=captions, cell=1.1)
         edits[attribute] = {"alphas": [float(a) for a in alphas], "mean_attribute_of_edits": measured,
                             "class_kept": kept.tolist(), "widest_safe_alpha": safe,
+                            "class_kept_scan": dict(zip((f"{a:g}" for a in ALPHA_SCAN), kept_scan.tolist())),
                             "vector_norm": float(np.linalg.norm(vector))}
         print(f"  {attribute}: alphas {', '.join(f'{a:g}' for a in alphas)} (|alpha| <= {safe:g} keeps >= "
               f"{KEEP_CLASS:.0%} of the classes): mean {attribute} "

@@ -195,7 +195,7 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
             gxs = _call_backward(fn, gys)
             for t, gx in zip(fn.inputs, gxs):
                 if gx is not None and t.requires_grad:
-                    key = _key(t)
+                    key = t if t.creator is None else (t.creator, t.output_index)      # _key(t), inlined
                     if key in grads:
                         grads[key] = _as_array(grads[key] + gx, t)
                         private.add(key)      # a sum the engine just made
@@ -249,6 +249,10 @@ def _producers(fn):
 
 def _output_gradients(fn, grads):
     """dL/d(each output of fn); zeros for an output that did not reach the loss."""
+    if len(fn.output_meta) == 1:                  # the common case, without the loop
+        g = grads.pop((fn, 0), None)
+        if g is not None:
+            return [g]
     gys = [grads.pop((fn, i), None) for i in range(len(fn.output_meta))]
     for i, g in enumerate(gys):
         if g is None:
@@ -286,8 +290,9 @@ def _as_array(g, t: Tensor):
 
 
 def _fit_to_input(fn, gx, t: Tensor):
-    gx = _as_array(gx, t)
     data = t.data
+    if type(gx) is not type(data):            # e.g. a NumPy scalar from a 0-d result
+        gx = _as_array(gx, t)
     if gx.shape != data.shape:
         gx = sum_to(gx, data.shape)           # undo broadcasting
         if gx.shape != data.shape:
