@@ -197,7 +197,8 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
                 if gx is not None and t.requires_grad:
                     key = t if t.creator is None else (t.creator, t.output_index)      # _key(t), inlined
                     if key in grads:
-                        grads[key] = _as_array(grads[key] + gx, t)
+                        total = grads[key] + gx
+                        grads[key] = total if type(total) is type(gx) else _as_array(total, t)
                         private.add(key)      # a sum the engine just made
                     else:
                         grads[key] = gx
@@ -281,7 +282,13 @@ def _call_backward(fn, gys):
                            f"for {len(fn.inputs)} inputs")
     if state.detect_anomaly:
         _check_finite(fn, gxs, fn.inputs, "backward")
-    return [gx if gx is None else _fit_to_input(fn, gx, t) for gx, t in zip(gxs, fn.inputs)]
+    fitted = []
+    for gx, t in zip(gxs, fn.inputs):
+        data = t.data
+        if gx is not None and not (type(gx) is type(data) and gx.shape == data.shape and gx.dtype == data.dtype):
+            gx = _fit_to_input(fn, gx, t)     # the common case (already fits) skips the call
+        fitted.append(gx)
+    return fitted
 
 
 def _as_array(g, t: Tensor):
