@@ -17,7 +17,7 @@ from examples.common import unwritable
 FIGURES = {
     "unit06_supervised": ["regression_fit.png", "classification_accuracy.png"],
     "unit07_classification": ["confusion_matrix.png", "roc_curve.png", "imbalanced_accuracy.png", "binary_confusion.png"],
-    "unit08_autoencoders": ["capacity_reconstructions.png", "use1_codes_2d.png", "use2_retrieval.png",
+    "unit08_autoencoders": ["capacity_reconstructions.png", "capacity_copying.png", "use1_codes_2d.png", "use2_retrieval.png",
                             "use3_anomaly_histogram.png", "use4_clustering.png", "use5_denoising.png",
                             "use6_inpainting.png"],
     "unit09_vae": ["samples.png", "interpolations.png", "attribute_slant.png", "attribute_identity.png",
