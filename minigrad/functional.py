@@ -249,7 +249,13 @@ def bmm(a, b):
 
 
 def linear(x, weight, bias=None):
-    """y = x W^T + b (PyTorch's ``F.linear``)."""
+    """y = x W^T + b (PyTorch's ``F.linear``). As in PyTorch, the input must have the weight's dtype:
+    a layer never casts what it is given (integer pixels into a float32 layer would silently
+    compute in float64)."""
+    x, weight = as_tensor(x), as_tensor(weight)
+    if x.data.dtype != weight.data.dtype:
+        raise TypeError(f"linear: input dtype {x.dtype} differs from the weight's {weight.dtype}; convert the "
+                        f"input first (x.float(), or x.to(weight.dtype))")
     args = (x, weight) if bias is None else (x, weight, bias)
     return _mm.Linear()(*args)
 

@@ -272,6 +272,12 @@ BAD_CALLS = {
     "conv_transpose2d output_padding": (lambda: F.conv_transpose2d(img, mg.randn(1, 1, 3, 3), stride=2,
                                         output_padding=2), ValueError, ["conv_transpose2d", "output_padding"]),
     "dropout of text": (lambda: F.dropout("a"), TypeError, ["dropout", "input"]),
+    "dropout of ints": (lambda: F.dropout(mg.tensor([1, 2])), TypeError, ["dropout", "int64", "floating"]),
+    "Linear on integer pixels": (lambda: nn.Linear(2, 3)(mg.tensor([[1, 2]])), TypeError, ["linear", "int64", "float32"]),
+    "Linear on float64": (lambda: nn.Linear(2, 3)(mg.zeros(1, 2, dtype=mg.float64)), TypeError,
+                          ["linear", "float64", "float32"]),
+    "batch_norm of ints": (lambda: F.batch_norm(mg.tensor(np.ones((2, 3), np.int64)), mg.zeros(3), mg.ones(3)),
+                           TypeError, ["batch_norm", "int64"]),
     "elu alpha 'a'": (lambda: F.elu(x23, "a"), TypeError, ["elu", "alpha"]),
     # creation
     "zeros(-1)": (lambda: mg.zeros(-1), ValueError, ["zeros", "-1"]),

@@ -67,7 +67,7 @@ def test_state_dict_round_trip_continues_identically():
         model = nn.Linear(3, 2, generator=mg.Generator(0))
         return model, optim.Adam(model.parameters(), lr=0.01)
 
-    x = mg.tensor(np.random.default_rng(0).standard_normal((4, 3)))
+    x = mg.tensor(np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32))
     model_a, opt_a = make()
     for _ in range(3):
         opt_a.zero_grad()

@@ -501,6 +501,9 @@ REFUSED_BY_BOTH = {
     "randint size -1": lambda m, F, nn, o: m.randint(5, (-1,)),
     "Parameter ints": lambda m, F, nn, o: nn.Parameter(m.tensor([1, 2])),
     "to dtype str": lambda m, F, nn, o: m.zeros(2).to(dtype="x"),
+    "Linear on int input": lambda m, F, nn, o: nn.Linear(2, 3)(m.tensor([[1, 2]])),
+    "Linear on float64 input": lambda m, F, nn, o: nn.Linear(2, 3)(m.zeros(1, 2, dtype=m.float64)),
+    "dropout of ints": lambda m, F, nn, o: F.dropout(m.tensor([1, 2]), 0.5),
 }
 
 # Wrong calls that minigrad refuses and PyTorch computes anyway (or does not implement the same
@@ -532,6 +535,8 @@ STRICTER_THAN_PYTORCH = {
         "a NaN bound makes every output NaN"),
     "BatchNorm2d(0)": (lambda m, F, nn, o: nn.BatchNorm2d(0),
         "a normalisation over no channel"),
+    "max_pool2d on ints": (lambda m, F, nn, o: F.max_pool2d(m.ones(1, 1, 4, 4, dtype=m.int32), 2),
+        "pooling is for float feature maps; integer images are a missing .float() and scaling"),
     "ELU nan": (lambda m, F, nn, o: nn.ELU(float('nan'))(m.zeros(2)),
         "a NaN alpha makes the negative side NaN"),
 }

@@ -18,6 +18,9 @@ def dropout(x, p: float = 0.5, training: bool = True, generator=None):
     if not isinstance(training, bool):
         raise TypeError(f"dropout: training must be True or False, got {training!r}")
     x = checks.tensor_argument("dropout", "input", x)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"dropout: input dtype {x.dtype} is not floating point (dropout rescales by 1 / (1 - p)); "
+                        f"convert it with .float() first")
     if not training or p == 0:
         return x
     if p == 1:

@@ -177,7 +177,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     batch statistics (training, and then running_mean / running_var are updated in place with
     ``momentum``) or the running ones (evaluation)."""
     from minigrad.ops.normalization import BatchNorm
-    input = as_tensor(input)
+    input = _floating_input("batch_norm", input)
     c = input.shape[1] if input.ndim >= 2 else None
     if c is None:
         raise ValueError(f"batch_norm: expected input (N, C, ...), got {input.shape}")
