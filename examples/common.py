@@ -67,6 +67,15 @@ def class_index(text: str) -> int:
     return value
 
 
+class _Given(argparse.Action):
+    """Store the value and remember that the user gave the flag (a lesson may change the value
+    itself later, e.g. --quick's short settings, so comparing with the default cannot tell)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        setattr(namespace, f"{self.dest}_given", True)
+
+
 class _ShowDefaults(argparse.ArgumentDefaultsHelpFormatter):
     """--help shows each default, except where the help text already says it or there is none."""
 
@@ -81,7 +90,7 @@ def parser(name: str, description: str, epochs: int, batch_size: int = 128) -> a
                                 formatter_class=_ShowDefaults)
     p.add_argument("--dataset", choices=["digits", "mnist", "fashion-mnist"], default=None,
                    help="the data (default: mnist when it is on disk, else the 8x8 digits)")
-    p.add_argument("--epochs", type=positive_int, default=epochs, help="passes over the training set")
+    p.add_argument("--epochs", type=positive_int, default=epochs, action=_Given, help="passes over the training set")
     p.add_argument("--batch-size", type=positive_int, default=batch_size, help="samples per minibatch")
     p.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where the model trains")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed of every random generator")
@@ -89,7 +98,7 @@ def parser(name: str, description: str, epochs: int, batch_size: int = 128) -> a
     p.add_argument("--quick", action="store_true",
                    help="a few-seconds smoke run on the 8x8 digits (overrides --dataset and --epochs)")
     p.add_argument("--download", action="store_true", help="download the dataset if it is missing")
-    p.set_defaults(name=name, epochs_default=epochs)
+    p.set_defaults(name=name, epochs_given=False)
     return p
 
 
@@ -125,7 +134,7 @@ class Run:
                 _refuse(args, f"--device cuda: {reason}")
         self.out = args.out or Path("runs") / args.name
         self._check_writable(args)
-        if self.quick and (args.dataset is not None or args.epochs != args.epochs_default):
+        if self.quick and (args.dataset is not None or args.epochs_given):
             print("note: --quick runs on the 8x8 digits with the lesson's short settings; the --dataset and "
                   "--epochs given are not used")
         self.metrics = {}
@@ -204,7 +213,7 @@ class Run:
         self.metrics["dataset"] = self.dataset
         self.metrics["config"] = {
             "arguments": {k: str(v) if isinstance(v, Path) else v for k, v in vars(self.args).items()
-                          if k != "epochs_default"},
+                          if k != "epochs_given"},
             "versions": {"python": sys.version.split()[0], "numpy": np.__version__, "minigrad": mg.__version__},
         }
         self.metrics["seconds"] = round(time.perf_counter() - self.started, 1)

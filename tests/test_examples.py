@@ -308,3 +308,14 @@ def test_the_attribute_range_is_the_widest_one_that_keeps_the_class():
     assert widest_safe_alpha(alphas, [0.80, 0.95, 1.0, 0.95, 0.92]) == 0.5      # -1 drops below 90 %
     assert widest_safe_alpha(alphas, [0.91, 0.95, 1.0, 0.95, 0.92]) == 1.0
     assert widest_safe_alpha(alphas, [0.99, 0.5, 1.0, 0.95, 0.99]) == 0.0      # a dip inside ends the range
+
+
+def test_quick_mode_warns_only_about_flags_the_user_gave(tmp_path, capsys):
+    """--quick replaces --dataset and --epochs; the note says so only when they were given (unit 10
+    changes its epochs itself in quick mode, which used to trigger the note every time)."""
+    from examples import unit10_gan
+
+    unit10_gan.configure(["--quick", "--out", str(tmp_path / "a")])
+    assert "not used" not in capsys.readouterr().out
+    unit10_gan.configure(["--quick", "--epochs", "3", "--out", str(tmp_path / "b")])
+    assert "--epochs given are not used" in capsys.readouterr().out
