@@ -135,11 +135,6 @@ def train_gan(run: Run, trainer):
     return history, iterations
 
 
-def coverage_classifier(run: Run):
-    """A classifier trained on the real images: it names the class ("mode") of each generated one."""
-    return run.reference_classifier()
-
-
 def mode_coverage(run: Run, trainer, history, iterations, classifier):
     """Classify 10,000 generated images with a classifier trained on real ones: which modes are covered?"""
     args = run.args
@@ -290,7 +285,7 @@ def main(argv=None):
     run = configure(argv)
     trainer = build(run)
     history, iterations = train_gan(run, trainer)
-    classifier = coverage_classifier(run)
+    classifier = run.reference_classifier()     # names the class ("mode") of each generated image
     mode_coverage(run, trainer, history, iterations, classifier)
     mode_collapse_on_images(run, classifier)
     mode_collapse_on_a_ring(run)

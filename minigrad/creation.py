@@ -16,11 +16,6 @@ def _make(array, device, requires_grad):
     return Tensor(array, requires_grad=requires_grad)
 
 
-def _shape(op, shape):
-    """f(2, 3) or f((2, 3)): the sizes, checked (non-negative integers)."""
-    return checks.shape(op, shape)
-
-
 def _fill(op, value):
     if isinstance(value, Tensor) and value.data.size == 1:
         value = value.item()
@@ -30,16 +25,16 @@ def _fill(op, value):
 
 
 def zeros(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(np.zeros(_shape("zeros", shape), dtype=checks.dtype("zeros", dtype, float32)), device, requires_grad)
+    return _make(np.zeros(checks.shape("zeros", shape), dtype=checks.dtype("zeros", dtype, float32)), device, requires_grad)
 
 
 def ones(*shape, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _make(np.ones(_shape("ones", shape), dtype=checks.dtype("ones", dtype, float32)), device, requires_grad)
+    return _make(np.ones(checks.shape("ones", shape), dtype=checks.dtype("ones", dtype, float32)), device, requires_grad)
 
 
 def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     """As PyTorch: without a dtype, an int fill gives int64, a bool bool, a float float32."""
-    shape = _shape("full", shape if isinstance(shape, (tuple, list)) else (shape,))
+    shape = checks.shape("full", shape if isinstance(shape, (tuple, list)) else (shape,))
     fill_value = _fill("full", fill_value)
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, (bool, np.bool_)) else

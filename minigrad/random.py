@@ -58,20 +58,15 @@ def _finish(op, array, dtype, device, requires_grad, floating=True):
     return Tensor(array, requires_grad=requires_grad)
 
 
-def _shape(shape, op="rand"):
-    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
-    return checks.shape(op, shape)
-
-
 def randn(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Samples of the standard normal N(0, 1)."""
-    values = _generator(generator).numpy.standard_normal(_shape(shape, "randn"))
+    values = _generator(generator).numpy.standard_normal(checks.shape("randn", shape))
     return _finish("randn", values, dtype, device, requires_grad)
 
 
 def rand(*shape, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     """Samples of the uniform distribution on [0, 1)."""
-    values = _generator(generator).numpy.random(_shape(shape))
+    values = _generator(generator).numpy.random(checks.shape("rand", shape))
     return _finish("rand", values, dtype, device, requires_grad)
 
 
