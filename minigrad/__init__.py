@@ -4,6 +4,7 @@ Start with ``tensor.py`` (the Tensor), then ``function.py`` (Function and the
 backward engine), then ``ops/`` (one class per differentiable op).
 """
 
+from minigrad import memory  # noqa: F401  (first: it tunes the C allocator for every array after it)
 from minigrad import backend
 from minigrad.backend import cuda_is_available, cuda_status, device
 from minigrad.creation import arange, eye, full, full_like, linspace, ones, ones_like, zeros, zeros_like
