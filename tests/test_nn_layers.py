@@ -21,14 +21,17 @@ from minigrad.ops import conv as conv_ops
 
 @contextlib.contextmanager
 def conv_path(path):
-    """Run the convolutions on one of their two im2col paths: "auto" (the measured rule),
-    "phased" (block copies wherever the geometry allows, however many extra columns), "gather"."""
-    saved = conv_ops.PHASE_EXTRA_COLUMNS
-    conv_ops.PHASE_EXTRA_COLUMNS = {"auto": saved, "phased": float("inf"), "gather": -1}[path]
+    """Run the convolutions on one of their paths: "auto" (the measured rules), "phased" (block
+    copies wherever the geometry allows, however many extra columns), "gather" (strided copies),
+    or "scatter" (the automatic im2col, but every adjoint -- dL/dx, a transposed convolution's
+    forward -- by col2im rather than as a convolution with the flipped kernel)."""
+    saved = conv_ops.PHASE_EXTRA_COLUMNS, conv_ops.ADJOINT_BY_CONVOLUTION
+    conv_ops.PHASE_EXTRA_COLUMNS = {"phased": float("inf"), "gather": -1}.get(path, saved[0])
+    conv_ops.ADJOINT_BY_CONVOLUTION = path != "scatter"
     try:
         yield
     finally:
-        conv_ops.PHASE_EXTRA_COLUMNS = saved
+        conv_ops.PHASE_EXTRA_COLUMNS, conv_ops.ADJOINT_BY_CONVOLUTION = saved
 
 
 @st.composite
@@ -44,7 +47,7 @@ def conv_case(draw):
     return (n, c, h, w), (o, c) + kernel, stride, padding, dilation, draw(st.booleans())
 
 
-@given(case=conv_case(), path=st.sampled_from(["auto", "phased"]), data=st.data())
+@given(case=conv_case(), path=st.sampled_from(["auto", "phased", "scatter"]), data=st.data())
 def test_conv2d(case, path, data):
     with conv_path(path):
         check_conv2d(case, data)
@@ -132,7 +135,7 @@ def conv_transpose_case(draw):
     return (n, c, h, w), (c, o) + kernel, stride, padding, output_padding, dilation, draw(st.booleans())
 
 
-@given(case=conv_transpose_case(), path=st.sampled_from(["auto", "phased"]), data=st.data())
+@given(case=conv_transpose_case(), path=st.sampled_from(["auto", "phased", "scatter"]), data=st.data())
 def test_conv_transpose2d(case, path, data):
     with conv_path(path):
         check_conv_transpose2d(case, data)
@@ -333,10 +336,11 @@ def test_both_im2col_paths_agree_with_the_loops_on_course_shapes(x_shape, w_shap
     pair = (lambda v: v if isinstance(v, tuple) else (v, v))
     stride, padding = pair(stride), pair(padding)
     results = {}
-    for path in ("gather", "phased"):
+    for path in ("gather", "phased", "scatter"):
         with conv_path(path):
             geometry = conv_ops.conv_geometry(x_shape[2:], w_shape[2:], stride, padding, (1, 1))
-            assert geometry.phased == (path == "phased")
+            if path != "scatter":
+                assert geometry.phased == (path == "phased")
             xt, wt = leaf(x.copy()), leaf(w.copy())
             y = F.conv2d(xt, wt, None, stride, padding)
             g = np.random.default_rng(1).standard_normal(y.shape)
@@ -350,8 +354,45 @@ def test_both_im2col_paths_agree_with_the_loops_on_course_shapes(x_shape, w_shap
             results[path] = [y.data, xt.grad.data, wt.grad.data, z.data, gt.grad.data, wt2.grad.data]
     np.testing.assert_allclose(results["gather"][0], conv2d_reference(x, w, None, stride, padding), atol=1e-10)
     np.testing.assert_allclose(results["gather"][1], results["gather"][3], atol=1e-10)   # dL/dx = conv_T(g)
-    for a, b in zip(results["gather"], results["phased"]):
-        np.testing.assert_allclose(b, a, atol=1e-10)
+    for other in ("phased", "scatter"):
+        for a, b in zip(results["gather"], results[other]):
+            np.testing.assert_allclose(b, a, atol=1e-10)
+
+
+@pytest.mark.parametrize("stride", [1, 2])
+def test_kept_and_rebuilt_patch_matrices_give_the_same_gradients_twice(monkeypatch, stride):
+    """Forward keeps its patch matrices for dL/dW when they are small enough, and backward frees
+    them; a second backward through a retained graph rebuilds them. Kept or rebuilt (the limit
+    set to 0), in one chunk or many, both backward passes give the same gradients."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((3, 2, 6, 6)), rng.standard_normal((4, 2, 3, 3))
+    gy = None
+    results = []
+    for keep, chunk in ((conv_ops.KEEP_COLUMNS_BYTES, conv_ops.CHUNK_BYTES), (0, conv_ops.CHUNK_BYTES), (10 ** 9, 1)):
+        monkeypatch.setattr(conv_ops, "KEEP_COLUMNS_BYTES", keep)
+        monkeypatch.setattr(conv_ops, "CHUNK_BYTES", chunk)
+        xt, wt = leaf(x.copy()), leaf(w.copy())
+        y = F.conv2d(xt, wt, stride=stride, padding=1)
+        assert bool(y.creator.cols) == (keep > 0)
+        gy = rng.standard_normal(y.shape) if gy is None else gy
+        y.backward(gy, retain_graph=True)
+        first = [xt.grad.data.copy(), wt.grad.data.copy()]
+        y.backward(gy)
+        results.append(first + [xt.grad.data / 2, wt.grad.data / 2])
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_allclose(b, a, atol=1e-12)
+    np.testing.assert_allclose(results[0][2], results[0][0], atol=1e-12)     # second pass = first
+
+
+def test_no_patch_matrix_is_kept_without_grad():
+    with mg.no_grad():
+        y = F.conv2d(mg.randn(2, 2, 5, 5, dtype=mg.float64), mg.randn(3, 2, 3, 3, dtype=mg.float64))
+    assert y.creator is None
+    conv = conv_ops.Conv2d()
+    with mg.no_grad():
+        conv.forward(np.ones((2, 2, 5, 5)), np.ones((3, 2, 3, 3)))
+    assert conv.cols == []
 
 
 def test_conv_in_batch_chunks_matches_the_whole_batch(monkeypatch):

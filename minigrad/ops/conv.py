@@ -21,15 +21,19 @@ matrix.
 
 im2col is built in one of two ways, both without a Python loop over pixels:
 
-* **gather** (any stride and dilation): a strided *view* (C, kh, kw, N, Ho, Wo) of the padded
-  input, which one reshape copies into the matrix; copies move runs of Wo numbers.
+* **gather** (any stride and dilation): a strided *view* (C, kh, kw, Ho, Wo, N) of the padded
+  input with the *batch innermost* (C, H, W, N), which one reshape copies into the matrix. With
+  the samples of one pixel side by side, every copy moves runs of N numbers (for stride 1, whole
+  rows of Wo*N), not runs of Wo (7 at the DCGAN's 7x7): measured 2-3x faster for im2col and 2x
+  for col2im. Its columns are ordered (pixel row, pixel column, sample).
 * **phases** (stride 1, or a kernel that is a multiple of the stride -- the CNN's 3x3 and the
   DCGAN's 4x4 stride-2 convolutions): split the padded input into its s x s phases
   (space-to-depth: phase (a, b) holds the pixels at rows a, a+s, ... and columns b, b+s, ...).
   Inside a phase the convolution has stride 1, and then kernel tap (u, v) reads, for every output
   pixel at once, one *contiguous* run of the flattened phase image -- if each output row is
   allowed Wq - Wo extra columns (Wq the phase width) that are computed and thrown away. The
-  copies become whole-image block copies, for a few percent more matrix-product work.
+  copies become whole-image block copies, for a few percent more matrix-product work. Its
+  columns are ordered (sample, pixel row, pixel column).
 
 col2im is the adjoint of whichever im2col was used: the same loop over the kh*kw kernel
 offsets, adding instead of copying. The forward product and both gradient products (dL/dW and
@@ -37,8 +41,9 @@ dL/dcols) are single large matrix products.
 
 Memory: the patch matrix holds N*Ho*Wo * C*kh*kw numbers -- about kh*kw times the input
 (9x for a 3x3 kernel with stride 1). That is the price of using one matrix product, so a
-large batch is processed in chunks of samples (``CHUNK_BYTES``), and backward rebuilds a
-chunk's matrix from x instead of keeping every chunk alive.
+large batch is processed in chunks of samples (``CHUNK_BYTES``); forward keeps the chunks'
+matrices for backward while they are not too large in all (``KEEP_COLUMNS_BYTES``), else backward
+rebuilds each from x.
 
 Convolution and transposed convolution are each other's backward: the gradient of a
 convolution with respect to its input is a transposed convolution of dL/dy with the same
@@ -51,6 +56,7 @@ from typing import NamedTuple
 
 from minigrad.backend import array_module
 from minigrad.function import Function
+from minigrad.grad_mode import state
 
 
 def conv_output_size(size, kernel, stride, padding, dilation=1):
@@ -100,13 +106,13 @@ def _pad(x, padding, value=0):
 
 
 def _windows(x_padded, kernel, stride, dilation, out_size):
-    """A strided view (C, kh, kw, N, Ho, Wo) of the padded input: element [c, i, j, n, h, w] is
-    x[n, c, h*stride + i*dilation, w*stride + j*dilation]. No data is copied."""
+    """A strided view (C, kh, kw, Ho, Wo, N) of the padded input in (C, H, W, N) layout: element
+    [c, i, j, h, w, n] is x[n, c, h*stride + i*dilation, w*stride + j*dilation]. No data is copied."""
     xp = array_module(x_padded)
-    n, c = x_padded.shape[:2]
-    sn, sc, sh, sw = x_padded.strides
-    shape = (c, kernel[0], kernel[1], n, out_size[0], out_size[1])
-    strides = (sc, sh * dilation[0], sw * dilation[1], sn, sh * stride[0], sw * stride[1])
+    c, n = x_padded.shape[0], x_padded.shape[3]
+    sc, sh, sw, sn = x_padded.strides
+    shape = (c, kernel[0], kernel[1], out_size[0], out_size[1], n)
+    strides = (sc, sh * dilation[0], sw * dilation[1], sh * stride[0], sw * stride[1], sn)
     return xp.lib.stride_tricks.as_strided(x_padded, shape=shape, strides=strides)
 
 
@@ -165,7 +171,8 @@ def _phase_taps(kernel, stride, dilation):
 
 
 def im2col(x, g):
-    """x (N, C, H, W) -> the patch matrix (C*kh*kw, N*Ho*row), one column per output pixel."""
+    """x (N, C, H, W) -> the patch matrix (C*kh*kw, N*Ho*row), one column per output pixel
+    (in the order of ``pixels_to_columns``)."""
     return _im2col_phased(x, g) if g.phased else _im2col_gather(x, g)
 
 
@@ -175,9 +182,12 @@ def col2im(cols, n, channels, g):
 
 
 def pixels_to_columns(y, g):
-    """(N, O, Ho, Wo) -> (O, N*Ho*row): the layout of the patch matrix's columns (zeros in the
-    extra columns of the phase path, so they add nothing)."""
+    """(N, O, Ho, Wo) -> (O, columns): the layout of the patch matrix's columns -- (Ho, Wo, N) on
+    the gather path; (N, Ho, row) on the phase path, with zeros in the extra columns so they add
+    nothing."""
     n, o, ho, wo = y.shape
+    if not g.phased:
+        return y.transpose(1, 2, 3, 0).reshape(o, -1)
     if g.row == wo:
         return y.transpose(1, 0, 2, 3).reshape(o, -1)
     out = array_module(y).zeros((o, n, ho, g.row), dtype=y.dtype)
@@ -186,32 +196,36 @@ def pixels_to_columns(y, g):
 
 
 def columns_to_pixels(cols, n, g):
-    """(O, N*Ho*row) -> an (N, O, Ho, Wo) view: the inverse of ``pixels_to_columns``."""
+    """(O, columns) -> an (N, O, Ho, Wo) view: the inverse of ``pixels_to_columns``."""
     ho, wo = g.out_size
+    if not g.phased:
+        return cols.reshape(-1, ho, wo, n).transpose(3, 0, 1, 2)
     return cols.reshape(-1, n, ho, g.row)[..., :wo].transpose(1, 0, 2, 3)
 
 
 # ---- the general path: a strided gather (any stride and dilation) --------------------------------
 def _im2col_gather(x, g):
-    n, c = x.shape[:2]
-    (kh, kw), (ho, wo) = g.kernel, g.out_size
-    windows = _windows(_pad(x, g.padding), g.kernel, g.stride, g.dilation, g.out_size)
-    return windows.reshape(c * kh * kw, n * ho * wo)
+    xp = array_module(x)
+    n, c, h, w = x.shape
+    (kh, kw), (ph, pw) = g.kernel, g.padding
+    batch_last = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)     # padded, (C, H, W, N)
+    batch_last[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+    return _windows(batch_last, g.kernel, g.stride, g.dilation, g.out_size).reshape(c * kh * kw, -1)
 
 
 def _col2im_gather(cols, n, c, g):
     xp = array_module(cols)
     (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g.in_size, g.kernel, g.stride, g.padding, g.dilation
     ho, wo = g.out_size
-    cols = cols.reshape(c, kh, kw, n, ho, wo)
-    # Sum in the columns' own (C, N, H, W) order, so each add reads contiguous memory, and
+    cols = cols.reshape(c, kh, kw, ho, wo, n)
+    # Sum in the columns' own (C, H, W, N) order, so each add moves runs of N numbers, and
     # turn the result into NCHW once at the end (a view; the caller's next write copies it).
-    padded = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    padded = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
     for i in range(kh):              # one strided add per kernel offset
         for j in range(kw):
             top, left = i * dh, j * dw
-            padded[:, :, top:top + sh * ho:sh, left:left + sw * wo:sw] += cols[:, i, j]
-    return padded[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
+            padded[:, top:top + sh * ho:sh, left:left + sw * wo:sw] += cols[:, i, j]
+    return padded[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
 
 
 # ---- the phase path: whole-image block copies ----------------------------------------------------
@@ -270,15 +284,93 @@ def _col2im_phased(cols, n, c, g):
 
 
 # The patch matrix of a whole batch can be large (9x the input for a 3x3 kernel), so it is
-# built for a few samples at a time: a chunk's matrix stays near the CPU's caches, the memory
-# it needs is bounded, and backward rebuilds it from x instead of keeping it alive.
+# built for a few samples at a time: a chunk's matrix stays near the CPU's caches while the
+# matrix product reads it, and the memory for one chunk is bounded.
 CHUNK_BYTES = 8 * 2 ** 20
+
+# Forward keeps its patch matrices for dL/dW when they take at most this much memory in all
+# (W6's 32x64x28x28 input: 58 MB), instead of building them again in backward: that saved
+# about a sixth of a convolution's training step, measured. Larger ones are rebuilt, chunk by chunk.
+KEEP_COLUMNS_BYTES = 64 * 2 ** 20
+
+# The adjoint of a stride-1 convolution is itself a stride-1 convolution (``adjoint_geometry``).
+# Computing it as one replaces col2im's kh*kw overlapping adds by im2col's copies (measured
+# faster); False forces col2im everywhere (the tests compare the two).
+ADJOINT_BY_CONVOLUTION = True
 
 
 def batch_chunks(n, bytes_per_sample):
     """Sample ranges [a, b) whose patch matrices take about CHUNK_BYTES each."""
     per = max(1, CHUNK_BYTES // max(1, bytes_per_sample))
     return [(a, min(n, a + per)) for a in range(0, n, per)]
+
+
+def column_chunks(n, g, rows, itemsize):
+    """The chunks of a batch of n samples for a patch matrix of ``rows`` rows on geometry g."""
+    return batch_chunks(n, g.out_size[0] * g.row * rows * itemsize)
+
+
+def correlate(x, wm, g, keep=False):
+    """y = Wm @ im2col(x), chunk by chunk: a convolution of x on geometry g, as (N, O, Ho, Wo).
+
+    Wm is the weight as an (O, C*kh*kw) matrix. Returns y and the list of each chunk's patch
+    matrix when ``keep`` is True (an empty list otherwise)."""
+    n = x.shape[0]
+    y = array_module(x).empty((n, wm.shape[0]) + g.out_size, dtype=x.dtype)
+    kept = []
+    for a, b in column_chunks(n, g, wm.shape[1], x.itemsize):
+        cols = im2col(x[a:b], g)
+        y[a:b] = columns_to_pixels(gemm(wm, cols), b - a, g)
+        if keep:
+            kept.append(cols)
+    return y, kept
+
+
+def adjoint_geometry(g, channels_in, channels_out):
+    """The geometry of the convolution that computes the adjoint of a stride-1 convolution g
+    (x -> y, channels_in -> channels_out), or None when col2im should scatter instead.
+
+    The adjoint -- dL/dx of a convolution, the forward of a transposed one -- adds W[o, c, u, v]
+    * g[o, i, j] into x_pad[c, i + u d, j + v d]. Gathering instead of scattering, each x[c, i, j]
+    collects from the y pixels that touched it:
+
+        x[c, i, j] = sum_{o, u, v}  W~[c, o, u, v] * g_pad[o, i + u d, j + v d]
+
+    a plain stride-1 convolution of g, zero-padded by d (k - 1) - p, with the *flipped* kernel
+    W~[c, o, u, v] = W[o, c, kh - 1 - u, kw - 1 - v] (``flipped_weight``). Its output is exactly x's
+    size when y is the full output of x, which is what is checked (not so for a transposed
+    convolution's output_padding, nor for padding beyond the kernel's reach).
+
+    Which is cheaper: the gather copies the O*kh*kw rows of im2col(g), col2im adds C*kh*kw rows,
+    and a copy costs less than an add -- so gather when O <= C (W6's 64 -> 64 ran 10 % faster);
+    for a first layer (1 -> 32) the scatter moves 32 times less and was 3 times faster."""
+    if not ADJOINT_BY_CONVOLUTION or g.stride != (1, 1) or channels_out > channels_in:
+        return None
+    pad = tuple(g.dilation[a] * (g.kernel[a] - 1) - g.padding[a] for a in (0, 1))
+    full = tuple(conv_output_size(g.in_size[a], g.kernel[a], 1, g.padding[a], g.dilation[a]) for a in (0, 1))
+    if min(pad) < 0 or full != g.out_size:
+        return None
+    return conv_geometry(g.out_size, g.kernel, (1, 1), pad, g.dilation)
+
+
+def flipped_weight(weight):
+    """(O, C, kh, kw) -> the kernel of the adjoint, W~[c, o, u, v] = W[o, c, kh-1-u, kw-1-v], as a
+    (C, O*kh*kw) matrix (see ``adjoint_geometry``)."""
+    return weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(weight.shape[1], -1)
+
+
+def adjoint(gy, weight, g, channels):
+    """The adjoint of the convolution g with ``weight`` (O, C, kh, kw), applied to gy (N, O, Ho, Wo):
+    the (N, C, H, W) array sum over o, u, v of W[o, c, u, v] gy[o] scattered back to x's pixels."""
+    ga = adjoint_geometry(g, channels, gy.shape[1])
+    if ga is not None:                       # gather: one more convolution
+        return correlate(gy, flipped_weight(weight), ga)[0]
+    xp = array_module(gy)
+    n, wm = gy.shape[0], weight.reshape(weight.shape[0], -1)
+    out = xp.empty((n, channels) + g.in_size, dtype=gy.dtype)
+    for a, b in column_chunks(n, g, wm.shape[1], gy.itemsize):     # scatter: col2im
+        out[a:b] = col2im(gemm(wm.T, pixels_to_columns(gy[a:b], g)), b - a, channels, g)
+    return out
 
 
 class Conv2d(Function):
@@ -293,9 +385,10 @@ class Conv2d(Function):
         dL/dWm   = G @ cols^T
         dL/dcols = Wm^T @ G,   dL/dx = col2im(dL/dcols)    (a transposed convolution)
         dL/db    = the row sums of G
-    computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm. (On the
-    phase path each output row has ``Geometry.row`` >= Wo columns; G is zero in the extra ones,
-    so they add nothing to dL/dWm or dL/dx.)
+    computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm. For stride 1,
+    dL/dx is computed as the equal convolution of G with the flipped kernel (``adjoint_geometry``).
+    (On the phase path each output row has ``Geometry.row`` >= Wo columns; G is zero in the extra
+    ones, so they add nothing to dL/dWm or dL/dx.)
     """
 
     def __init__(self, stride=(1, 1), padding=(0, 0), dilation=(1, 1)):
@@ -312,19 +405,11 @@ class Conv2d(Function):
             if reach > size:
                 raise ValueError(f"conv2d: kernel {tuple(kernel)} (dilation {self.dilation}) is larger than "
                                  f"the padded input {x.shape[2:]} + padding {self.padding}")
-        xp = array_module(x)
-        n, o = x.shape[0], weight.shape[0]
         g = conv_geometry(x.shape[2:], kernel, self.stride, self.padding, self.dilation)
+        cols_bytes = x.shape[0] * g.out_size[0] * g.row * weight[0].size * x.itemsize
+        keep = state.grad_enabled and cols_bytes <= KEEP_COLUMNS_BYTES
+        y, self.cols = correlate(x, weight.reshape(weight.shape[0], -1), g, keep)
         self.x, self.weight, self.geometry = x, weight, g
-        self.chunks = batch_chunks(n, g.out_size[0] * g.row * weight[0].size * x.itemsize)
-        wm = weight.reshape(o, -1)
-        y = xp.empty((n, o) + g.out_size, dtype=x.dtype)
-        self.cols = None
-        for a, b in self.chunks:
-            cols = im2col(x[a:b], g)
-            if len(self.chunks) == 1:
-                self.cols = cols        # one chunk: keep it for dL/dW rather than rebuild it
-            y[a:b] = columns_to_pixels(gemm(wm, cols), b - a, g)
         if bias is not None:
             y += bias[:, None, None]
         return y
@@ -334,15 +419,21 @@ class Conv2d(Function):
         x, weight, g = self.x, self.weight, self.geometry
         wm = weight.reshape(weight.shape[0], -1)
         need_x, need_w = self.inputs[0].requires_grad, self.inputs[1].requires_grad
-        gx = xp.empty(x.shape, dtype=gy.dtype) if need_x else None
+        adjoint_g = adjoint_geometry(g, x.shape[1], weight.shape[0]) if need_x else None
+        scatter = need_x and adjoint_g is None
+        gx = xp.empty(x.shape, dtype=gy.dtype) if scatter else None
         gw = xp.zeros(wm.shape, dtype=gy.dtype) if need_w else None
-        for a, b in self.chunks:
+        kept, self.cols = self.cols, None        # a second backward (retain_graph) rebuilds them
+        for i, (a, b) in enumerate(column_chunks(x.shape[0], g, wm.shape[1], x.itemsize)):
             g_cols = pixels_to_columns(gy[a:b], g)                  # (O, n_chunk*Ho*row)
             if need_w:
-                gw += gemm(g_cols, (self.cols if self.cols is not None else im2col(x[a:b], g)).T)
-            self.cols = None            # free the patch matrix before dL/dcols (as large) is made
-            if need_x:
+                gw += gemm(g_cols, (kept[i] if kept else im2col(x[a:b], g)).T)
+                if kept:
+                    kept[i] = None      # free each patch matrix once used: dL/dcols is as large
+            if scatter:
                 gx[a:b] = col2im(gemm(wm.T, g_cols), b - a, x.shape[1], g)
+        if adjoint_g is not None:
+            gx = correlate(gy, flipped_weight(weight), adjoint_g)[0]
         gw = None if gw is None else gw.reshape(weight.shape)
         if len(self.inputs) == 2:
             return gx, gw
@@ -359,6 +450,7 @@ class ConvTranspose2d(Function):
     Each input pixel *scatters* a weighted kernel into the output. With X the (C, N*H*W)
     pixel columns of x and Wm = W as a (C, O*kh*kw) matrix:
         cols = Wm^T @ X,   y = col2im(cols) + b
+    (for stride 1 computed as the equal convolution of x with the flipped kernel, ``adjoint``)
     and so, reading Conv2d's formulas backwards, with R = im2col(dL/dy) (one column per pixel of x):
         dL/dX  = Wm @ R          (a plain convolution of dL/dy)
         dL/dWm = X @ R^T
@@ -384,15 +476,9 @@ class ConvTranspose2d(Function):
                                                self.output_padding[a], self.dilation[a]) for a in (0, 1))
         if min(out) <= 0:
             raise ValueError(f"conv_transpose2d: input {x.shape} gives an empty output {out}")
-        xp = array_module(x)
         g = conv_geometry(out, kernel, self.stride, self.padding, self.dilation, out_size=(h, w))
-        wm = weight.reshape(c, -1)                                   # (C, O*kh*kw)
         self.x, self.weight, self.geometry = x, weight, g
-        self.chunks = batch_chunks(n, h * g.row * wm.shape[1] * x.itemsize)
-        y = xp.empty((n, o) + out, dtype=x.dtype)
-        for a, b in self.chunks:
-            cols = gemm(wm.T, pixels_to_columns(x[a:b], g))          # (O*kh*kw, n_chunk*H*row)
-            y[a:b] = col2im(cols, b - a, o, g)
+        y = adjoint(x, weight, g, o)
         if bias is not None:
             y += bias[:, None, None]
         return y
@@ -405,7 +491,7 @@ class ConvTranspose2d(Function):
         need_x, need_w = self.inputs[0].requires_grad, self.inputs[1].requires_grad
         gx = xp.empty(x.shape, dtype=gy.dtype) if need_x else None
         gw = xp.zeros(wm.shape, dtype=gy.dtype) if need_w else None
-        for a, b in self.chunks:
+        for a, b in column_chunks(n, g, wm.shape[1], x.itemsize):
             cols = im2col(gy[a:b], g)
             if need_x:
                 gx[a:b] = columns_to_pixels(gemm(wm, cols), b - a, g)
