@@ -175,11 +175,16 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
 
     The chain rule, one function at a time, consumers before producers:
 
-    1. order the graph so that every function comes after all the functions that used its
-       outputs (reverse topological order);
-    2. for each function, take dL/d(its outputs) -- by then the *sum* over every consumer;
-    3. call its ``backward`` to get dL/d(its inputs);
-    4. add those into the inputs' gradients, where their own creators will pick them up.
+    1. count, for every function in the graph, how many uses of its outputs (by other
+       functions) will send it a gradient (``_count_consumers``);
+    2. a function is *ready* when all of them have: dL/d(its outputs) is then the complete
+       *sum* over every consumer. The root's function is ready first;
+    3. call a ready function's ``backward`` to get dL/d(its inputs);
+    4. add those into the inputs' gradients, and tell each input's creator that one more
+       consumer is done -- the last one makes it ready.
+
+    (Kahn's algorithm for a topological order, run backwards; PyTorch's engine counts
+    dependencies the same way. No recursion, so a chain of 100,000 ops is fine.)
 
     Gradients are summed with ``+`` into new arrays, never in place: one array may be handed
     to several inputs (``Add`` returns the same ``gy`` for both), so adding into it in place
@@ -188,22 +193,32 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
     grads = {_key(root): grad}                # where a tensor's gradient is summed (see _key)
     private = set()                           # leaves whose gradient array nothing else holds
     if root.creator is not None:
-        for fn in _reverse_topological_order(root.creator):
+        waiting = _count_consumers(root.creator)
+        ready = [root.creator]
+        while ready:
+            fn = ready.pop()
             gys = _output_gradients(fn, grads)
             if fn.saves_inputs:
                 _check_saved_inputs_unchanged(fn)
             gxs = _call_backward(fn, gys)
             for t, gx in zip(fn.inputs, gxs):
-                if gx is not None and t.requires_grad:
-                    key = t if t.creator is None else (t.creator, t.output_index)      # _key(t), inlined
+                if not t.requires_grad:
+                    continue
+                creator = t.creator
+                if gx is not None:
+                    key = t if creator is None else (creator, t.output_index)      # _key(t), inlined
                     if key in grads:
                         total = grads[key] + gx
                         grads[key] = total if type(total) is type(gx) else _as_array(total, t)
                         private.add(key)      # a sum the engine just made
                     else:
                         grads[key] = gx
-                        if t.creator is None and _is_fresh(gx, gys, gxs):
+                        if creator is None and _is_fresh(gx, gys, gxs):
                             private.add(key)
+                if creator is not None:
+                    waiting[creator] -= 1
+                    if waiting[creator] == 0:  # every consumer has sent its gradient
+                        ready.append(creator)
             if not retain_graph:
                 fn.release()                  # free what forward saved, as soon as it is used
     for leaf, g in grads.items():             # what is left are the leaves' gradients
@@ -216,36 +231,27 @@ def _key(t: Tensor):
     return t if t.creator is None else (t.creator, t.output_index)
 
 
-def _reverse_topological_order(root_fn):
-    """Every function that ``root_fn`` depends on, each placed after all its consumers.
-
-    An iterative depth-first search: a function is appended once all the functions that
-    made its inputs have been appended, and the list is then reversed. No recursion, so a
-    chain of 100,000 ops is fine.
-    """
-    order, visited = [], {root_fn}
-    stack = [(root_fn, _producers(root_fn))]
+def _count_consumers(root_fn):
+    """{function: the number of times its outputs are inputs (needing a gradient) of the
+    functions that ``root_fn`` depends on}, for every function below ``root_fn``: how many
+    gradients each must wait for. One walk over the graph, each function visited once."""
+    waiting = {}
+    stack = [root_fn]
     while stack:
-        fn, producers = stack[-1]
-        for producer in producers:
-            if producer not in visited:
-                visited.add(producer)
-                stack.append((producer, _producers(producer)))
-                break
-        else:                                 # all producers placed: place fn
-            stack.pop()
-            order.append(fn)
-    order.reverse()
-    return order
-
-
-def _producers(fn):
-    """An iterator over the functions that made ``fn``'s inputs (those that need a gradient)."""
-    if fn.inputs is None:
-        raise RuntimeError(
-            f"backward: trying to go through {type(fn).__name__} a second time, but its graph was "
-            f"already freed; pass retain_graph=True to the first backward() to run backward twice")
-    return iter([t.creator for t in fn.inputs if t.creator is not None and t.requires_grad])
+        fn = stack.pop()
+        if fn.inputs is None:
+            raise RuntimeError(
+                f"backward: trying to go through {type(fn).__name__} a second time, but its graph was "
+                f"already freed; pass retain_graph=True to the first backward() to run backward twice")
+        for t in fn.inputs:
+            producer = t.creator
+            if producer is not None and t.requires_grad:
+                if producer in waiting:
+                    waiting[producer] += 1
+                else:
+                    waiting[producer] = 1
+                    stack.append(producer)
+    return waiting
 
 
 def _output_gradients(fn, grads):
