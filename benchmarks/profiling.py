@@ -82,8 +82,14 @@ def main(name, device="cpu", steps=20, warmup=3, threads=2):
     rows = sorted(totals.items(), key=lambda kv: -kv[1][0])
     print(f"{name}: {workloads.DESCRIPTIONS[name]} -- {wall / steps * 1000:.2f} ms per step over {steps} steps")
     print(f"{'where':34} {'ms/step':>9} {'% step':>7} {'calls/step':>11}")
-    for key, (seconds, calls) in rows:
-        print(f"{key:34} {seconds / steps * 1000:9.3f} {100 * seconds / wall:6.1f}% {calls / steps:11.1f}")
-    rest = wall - top_level
-    print(f"{'engine and Python (the rest)':34} {rest / steps * 1000:9.3f} {100 * rest / wall:6.1f}%")
+    # the ops first, then the convolution helpers they contain (which op called them is not kept)
+    for inside in (False, True):
+        if inside and any(key.startswith("  inside") for key, _ in rows):
+            print("of which, inside the convolutions above:")
+        for key, (seconds, calls) in rows:
+            if key.startswith("  inside") == inside:
+                print(f"{key:34} {seconds / steps * 1000:9.3f} {100 * seconds / wall:6.1f}% {calls / steps:11.1f}")
+        if not inside:
+            rest = wall - top_level
+            print(f"{'engine and Python (the rest)':34} {rest / steps * 1000:9.3f} {100 * rest / wall:6.1f}%")
     return {key: seconds / steps * 1000 for key, (seconds, _) in totals.items()}

@@ -7,7 +7,7 @@ mmap threshold, ``trim`` for the top of its heap), so the next step's array of t
 fresh memory again: the kernel zero-fills it one 4 KiB page at a time, on first touch.
 Measured on the benchmark machine: 2,650 such page faults per W6 convolution step (about 10 ms
 of kernel time), 5,300 per DCGAN iteration (W4); with the two settings below, none after the first
-step, and those steps 10-25 % faster. This is the same problem PyTorch's CPU tuning guide
+step, and those steps faster: W6 0.70-0.83x, W4 0.87x, W2 0.95x the time (alternating runs). This is the same problem PyTorch's CPU tuning guide
 solves by loading jemalloc or tcmalloc instead of glibc's allocator.
 
 The price: memory a step freed stays in the process (its resident set stays at the step's peak
