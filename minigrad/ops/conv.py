@@ -47,7 +47,17 @@ rebuilds each from x.
 
 Convolution and transposed convolution are each other's backward: the gradient of a
 convolution with respect to its input is a transposed convolution of dL/dy with the same
-weight, and vice versa. Both are written with the same two helpers.
+weight, and vice versa. Both are written with the same helpers: ``correlate`` (im2col, one
+product) and ``adjoint`` (its transpose). For stride 1 the adjoint is itself a convolution,
+with the flipped kernel (``adjoint_geometry``), so it too gathers instead of scattering.
+
+Tried and measured, not kept: dL/dW as kh*kw products of shifted views, without a patch
+matrix (NumPy hands a row-strided view to BLAS uncopied, but nine thin products ran slower
+than one wide one plus the copy). Estimated, not built: splitting a stride-2 transposed
+convolution into four stride-1 ones (sub-pixel). For the DCGAN's 7x7 <-> 14x14 layers, one patch
+matrix shared by the four phases computes each phase's edge row and column in vain (about 30 %
+more matrix product), and one per phase copies the O*kh*kw rows of dL/dy where col2im adds
+C*kh*kw -- twice as many there, since the channels double as the image halves.
 """
 
 from __future__ import annotations
