@@ -418,3 +418,38 @@ def test_conv_in_batch_chunks_matches_the_whole_batch(monkeypatch):
         np.testing.assert_allclose(c, a, atol=1e-12)
     np.testing.assert_allclose(chunked[0], conv2d_reference(x, w, b, (1, 1), (1, 1), (1, 1)), atol=1e-10)
     assert mg.gradcheck(lambda a, k: F.conv2d(a, k, padding=1), [leaf(x[:2].copy()), leaf(w.copy())])
+
+
+def test_the_adjoint_is_gathered_as_a_convolution_only_where_that_is_exact_and_cheaper():
+    """adjoint_geometry: a stride-1 convolution's adjoint is the convolution of the padded
+    gradient with the flipped kernel, back to exactly x's size; it is used when O <= C, and
+    never for strides, transposed convolutions cut short by output_padding, or padding beyond
+    the kernel's reach (those scatter with col2im)."""
+    geometry = conv_ops.conv_geometry((28, 28), (3, 3), (1, 1), (1, 1), (1, 1))
+    gathered = conv_ops.adjoint_geometry(geometry, 64, 64)
+    assert gathered is not None and gathered.in_size == (28, 28) and gathered.out_size == (28, 28)
+    assert gathered.padding == (1, 1)                                          # d (k - 1) - p
+    dilated = conv_ops.conv_geometry((9, 9), (3, 3), (1, 1), (0, 0), (2, 2))  # 9 -> 5, pad 4 back to 9
+    assert conv_ops.adjoint_geometry(dilated, 2, 2).out_size == (9, 9)
+    assert conv_ops.adjoint_geometry(geometry, 1, 32) is None                  # O > C: col2im moves less
+    strided = conv_ops.conv_geometry((14, 14), (4, 4), (2, 2), (1, 1), (1, 1))
+    assert conv_ops.adjoint_geometry(strided, 64, 64) is None
+    too_padded = conv_ops.conv_geometry((5, 5), (1, 1), (1, 1), (1, 1), (1, 1))
+    assert conv_ops.adjoint_geometry(too_padded, 4, 4) is None                 # p > d (k - 1)
+    cut_short = conv_ops.conv_geometry((10, 10), (3, 3), (1, 1), (0, 0), (2, 2), out_size=(5, 5))
+    assert conv_ops.adjoint_geometry(cut_short, 4, 4) is None                  # full output is 6, not 5
+    # and it computes what col2im computes
+    rng = np.random.default_rng(0)
+    w, gy = rng.standard_normal((3, 3, 3, 3)), rng.standard_normal((2, 3, 28, 28))
+    with conv_path("scatter"):
+        scattered = conv_ops.adjoint(gy, w, geometry, 3)
+    np.testing.assert_allclose(conv_ops.adjoint(gy, w, geometry, 3), scattered, atol=1e-10)
+
+
+def test_leaky_relu_keeps_one_byte_per_number_for_backward():
+    x = mg.randn(4, 8, requires_grad=True)
+    y = F.leaky_relu(x, 0.2)
+    saved = [v for v in vars(y.creator).values() if isinstance(v, np.ndarray)]
+    assert saved and all(a.dtype == bool for a in saved)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.where(x.data > 0, 1, 0.2), rtol=1e-6)
