@@ -396,8 +396,9 @@ class Conv2d(Function):
         dL/dWm   = G @ cols^T
         dL/dcols = Wm^T @ G,   dL/dx = col2im(dL/dcols)    (a transposed convolution)
         dL/db    = the row sums of G
-    computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm. For stride 1,
-    dL/dx is computed as the equal convolution of G with the flipped kernel (``adjoint_geometry``).
+    computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm. For stride 1
+    and O <= C, dL/dx is computed as the equal convolution of G with the flipped kernel
+    (``adjoint_geometry``).
     (On the phase path each output row has ``Geometry.row`` >= Wo columns; G is zero in the extra
     ones, so they add nothing to dL/dWm or dL/dx.)
     """
@@ -435,7 +436,8 @@ class Conv2d(Function):
         gx = xp.empty(x.shape, dtype=gy.dtype) if scatter else None
         gw = xp.zeros(wm.shape, dtype=gy.dtype) if need_w else None
         kept, self.cols = self.cols, None        # a second backward (retain_graph) rebuilds them
-        for i, (a, b) in enumerate(column_chunks(x.shape[0], g, wm.shape[1], x.itemsize)):
+        chunks = column_chunks(x.shape[0], g, wm.shape[1], x.itemsize) if need_w or scatter else []
+        for i, (a, b) in enumerate(chunks):
             g_cols = pixels_to_columns(gy[a:b], g)                  # (O, n_chunk*Ho*row)
             if need_w:
                 gw += gemm(g_cols, (kept[i] if kept else im2col(x[a:b], g)).T)
