@@ -453,3 +453,17 @@ def test_leaky_relu_keeps_one_byte_per_number_for_backward():
     assert saved and all(a.dtype == bool for a in saved)
     y.sum().backward()
     np.testing.assert_allclose(x.grad.data, np.where(x.data > 0, 1, 0.2), rtol=1e-6)
+
+
+@pytest.mark.parametrize("path", ["auto", "scatter"])
+def test_conv2d_input_gradient_alone(path):
+    """dL/dx when the weight needs no gradient (a frozen layer; the gathered route then skips
+    dL/dW's loop) equals dL/dx computed with the weight's gradient too."""
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal((2, 3, 7, 7)), rng.standard_normal((2, 3, 3, 3))
+    with conv_path(path):
+        alone, both = leaf(x.copy()), leaf(x.copy())
+        F.conv2d(alone, leaf(w, False), padding=1).sum().backward()
+        F.conv2d(both, leaf(w.copy()), padding=1).sum().backward()
+        assert mg.gradcheck(lambda t: F.conv2d(t, leaf(w, False), padding=1), [leaf(x.copy())])
+    np.testing.assert_allclose(alone.grad.data, both.grad.data, atol=1e-12)
