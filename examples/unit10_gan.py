@@ -75,7 +75,13 @@ def mlp_pair(run: Run, minibatch_std: bool):
 
 def dcgan_pair(run: Run, minibatch_std: bool):
     """A DCGAN-style G and D: transposed convolutions up from a 7x7 (or 2x2) map, strided
-    convolutions down (models.DCGenerator with batch norm / DCDiscriminator), 32 channels."""
+    convolutions down (models.DCGenerator with batch norm / DCDiscriminator), 32 channels.
+
+    Not the default, measured: trained on MNIST as long as the MLP pair's default run takes
+    (5,625 iterations of ~54 ms against 16,875 of ~20 ms), its samples have smooth strokes but
+    fewer well-formed digits -- Frechet distance 12.8 on the classifier's features against the
+    MLPs' 6.45 (12.4 with 64 channels after 3,750 iterations). "Very clear" DCGAN samples need
+    deeper nets trained for longer than a CPU lesson allows."""
     g = mg.Generator(run.args.seed)
     size = run.image_shape[-1]
     G = models.DCGenerator(run.args.latent, size, channels=32, batch_norm=True, generator=g).to(run.device)
