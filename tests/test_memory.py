@@ -40,9 +40,23 @@ def test_freed_arrays_are_reused_without_page_faults():
     assert page_faults_of_a_repeated_step() < 200
 
 
+def transparent_huge_pages_always():
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            return "[always]" in f.read()
+    except OSError:
+        return False
+
+
 @glibc_only
+@pytest.mark.skipif(transparent_huge_pages_always(), reason="with transparent huge pages always on, "
+                    "fresh memory faults in 2 MiB at a time and the 4 KiB faults this counts are few anyway")
 def test_the_environment_variable_keeps_glibc_defaults():
-    code = ("import minigrad, tests.test_memory as t; "
+    # NumPy asks for huge pages on big arrays where the kernel allows it (madvise); turned off
+    # here so that what is counted is glibc returning the memory, not the page size
+    code = ("import numpy as np; "
+            "m = getattr(np, '_core', None) or np.core; m.multiarray._set_madvise_hugepage(False); "
+            "import minigrad, tests.test_memory as t; "
             "print(minigrad.memory.kept_freed_memory, t.page_faults_of_a_repeated_step())")
     env = dict(os.environ, MINIGRAD_KEEP_FREED_MEMORY="0")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
