@@ -315,9 +315,14 @@ def batch_chunks(n, bytes_per_sample):
     return [(a, min(n, a + per)) for a in range(0, n, per)]
 
 
+def column_bytes(n, g, rows, itemsize):
+    """The memory of the patch matrix of n samples, ``rows`` rows (C*kh*kw), on geometry g."""
+    return n * g.out_size[0] * g.row * rows * itemsize
+
+
 def column_chunks(n, g, rows, itemsize):
     """The chunks of a batch of n samples for a patch matrix of ``rows`` rows on geometry g."""
-    return batch_chunks(n, g.out_size[0] * g.row * rows * itemsize)
+    return batch_chunks(n, column_bytes(1, g, rows, itemsize))
 
 
 def correlate(x, wm, g, keep=False):
@@ -418,8 +423,7 @@ class Conv2d(Function):
                 raise ValueError(f"conv2d: kernel {tuple(kernel)} (dilation {self.dilation}) is larger than "
                                  f"the padded input {x.shape[2:]} + padding {self.padding}")
         g = conv_geometry(x.shape[2:], kernel, self.stride, self.padding, self.dilation)
-        cols_bytes = x.shape[0] * g.out_size[0] * g.row * weight[0].size * x.itemsize
-        keep = state.grad_enabled and cols_bytes <= KEEP_COLUMNS_BYTES
+        keep = state.grad_enabled and column_bytes(x.shape[0], g, weight[0].size, x.itemsize) <= KEEP_COLUMNS_BYTES
         y, self.cols = correlate(x, weight.reshape(weight.shape[0], -1), g, keep)
         self.x, self.weight, self.geometry = x, weight, g
         if bias is not None:
@@ -443,7 +447,7 @@ class Conv2d(Function):
                 gw += gemm(g_cols, (kept[i] if kept else im2col(x[a:b], g)).T)
                 if kept:
                     kept[i] = None      # free each patch matrix once used: dL/dcols is as large
-            if scatter:
+            if scatter:                 # adjoint()'s col2im, sharing this chunk's dL/dy columns
                 gx[a:b] = col2im(gemm(wm.T, g_cols), b - a, x.shape[1], g)
         if adjoint_g is not None:
             gx = correlate(gy, flipped_weight(weight), adjoint_g)[0]
@@ -463,7 +467,7 @@ class ConvTranspose2d(Function):
     Each input pixel *scatters* a weighted kernel into the output. With X the (C, N*H*W)
     pixel columns of x and Wm = W as a (C, O*kh*kw) matrix:
         cols = Wm^T @ X,   y = col2im(cols) + b
-    (for stride 1 computed as the equal convolution of x with the flipped kernel, ``adjoint``)
+    (for stride 1 and C <= O computed as the equal convolution of x with the flipped kernel, ``adjoint``)
     and so, reading Conv2d's formulas backwards, with R = im2col(dL/dy) (one column per pixel of x):
         dL/dX  = Wm @ R          (a plain convolution of dL/dy)
         dL/dWm = X @ R^T
