@@ -107,29 +107,40 @@ class MLPDiscriminator(nn.Module):
 
 
 class DCGenerator(nn.Module):
-    """DCGAN-style: z -> linear -> (2c, S/4, S/4) -> convT 4x4 s2 -> ReLU -> convT 4x4 s2 -> tanh.
+    """DCGAN-style: z -> [linear -> ReLU] -> linear -> (2c, S/4, S/4) -> ReLU -> convT 4x4 s2 -> ReLU
+    -> convT 4x4 s2 -> tanh. Each transposed convolution doubles the image's side.
 
-    batch_norm: BatchNorm after the linear layer and the first transposed convolution, before their
-    ReLUs (Radford et al.'s recipe: it keeps the generator's activations in range early in training).
+    hidden: the width of a first fully connected layer (0: none). With hidden=1024, channels=64 and
+        batch_norm this is InfoGAN's MNIST generator (Chen et al. 2016): the dense layers draw the
+        digit's overall shape, the transposed convolutions its strokes.
+    batch_norm: BatchNorm after every layer but the last, before its ReLU (Radford et al.'s recipe:
+        it keeps the generator's activations in range early in training).
     """
 
     def __init__(self, latent_dim: int = 100, image_size: int = 28, channels: int = 64, out_channels: int = 1,
-                 batch_norm: bool = False, generator=None):
+                 batch_norm: bool = False, hidden: int = 0, generator=None):
         super().__init__()
         q = _quarter("DCGenerator", image_size)
         for name, value in (("latent_dim", latent_dim), ("channels", channels), ("out_channels", out_channels)):
             checks.positive_int("DCGenerator", name, value)
+        checks.positive_int("DCGenerator", "hidden", hidden, 0)
         self.latent_dim, self.output_shape = latent_dim, (out_channels, image_size, image_size)
-        def norm(layer, n):
-            return [layer, nn.BatchNorm1d(n) if isinstance(layer, nn.Linear) else nn.BatchNorm2d(n)] if batch_norm \
-                else [layer]
 
+        def block(layer, n):
+            """layer -> [BatchNorm] -> ReLU (no bias before a batch norm: its shift replaces it)"""
+            norm = nn.BatchNorm1d(n) if isinstance(layer, nn.Linear) else nn.BatchNorm2d(n)
+            return [layer, norm, nn.ReLU()] if batch_norm else [layer, nn.ReLU()]
+
+        dense, width = [], latent_dim
+        if hidden:
+            dense, width = block(nn.Linear(latent_dim, hidden, bias=not batch_norm, generator=generator), hidden), hidden
         self.net = nn.Sequential(
-            *norm(nn.Linear(latent_dim, 2 * channels * q * q, bias=not batch_norm, generator=generator),
-                  2 * channels * q * q), nn.ReLU(),
+            *dense,
+            *block(nn.Linear(width, 2 * channels * q * q, bias=not batch_norm, generator=generator),
+                   2 * channels * q * q),
             nn.Unflatten(1, (2 * channels, q, q)),
-            *norm(nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1, bias=not batch_norm,
-                                     generator=generator), channels), nn.ReLU(),
+            *block(nn.ConvTranspose2d(2 * channels, channels, 4, stride=2, padding=1, bias=not batch_norm,
+                                      generator=generator), channels),
             nn.ConvTranspose2d(channels, out_channels, 4, stride=2, padding=1, generator=generator), nn.Tanh())
 
     def forward(self, z):
@@ -145,21 +156,40 @@ def _quarter(op, image_size):
 
 
 class DCDiscriminator(nn.Module):
-    """DCGAN-style: conv 4x4 s2 -> LeakyReLU 0.2 -> conv 4x4 s2 -> LeakyReLU 0.2 -> linear -> logit
-    (with ``minibatch_std``, the batch's spread joins the flattened features before the linear layer)."""
+    """DCGAN-style: conv 4x4 s2 -> LeakyReLU 0.2 -> conv 4x4 s2 -> LeakyReLU 0.2 -> [linear ->
+    LeakyReLU 0.2] -> linear -> logit. Each strided convolution halves the image's side.
+
+    minibatch_std: the batch's spread joins the flattened features (see ``MinibatchStd``).
+    hidden: the width of a fully connected layer before the logit (0: none); with hidden=1024,
+        channels=64 and batch_norm, InfoGAN's MNIST discriminator (Chen et al. 2016).
+    batch_norm: BatchNorm after every layer but the first and the last, before its LeakyReLU
+        (Radford et al. leave D's input layer unnormalised).
+    """
 
     def __init__(self, image_size: int = 28, channels: int = 64, in_channels: int = 1, minibatch_std: bool = False,
-                 generator=None):
+                 batch_norm: bool = False, hidden: int = 0, generator=None):
         super().__init__()
         q = _quarter("DCDiscriminator", image_size)
         for name, value in (("channels", channels), ("in_channels", in_channels)):
             checks.positive_int("DCDiscriminator", name, value)
-        features = 2 * channels * q * q
+        checks.positive_int("DCDiscriminator", "hidden", hidden, 0)
+
+        def block(layer, n):
+            """layer -> [BatchNorm] -> LeakyReLU 0.2"""
+            norm = nn.BatchNorm1d(n) if isinstance(layer, nn.Linear) else nn.BatchNorm2d(n)
+            return [layer, norm, nn.LeakyReLU(0.2)] if batch_norm else [layer, nn.LeakyReLU(0.2)]
+
+        width = 2 * channels * q * q + (1 if minibatch_std else 0)
+        dense = []
+        if hidden:
+            dense, width = block(nn.Linear(width, hidden, bias=not batch_norm, generator=generator), hidden), hidden
         self.net = nn.Sequential(
             nn.Conv2d(in_channels, channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
-            nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, generator=generator), nn.LeakyReLU(0.2),
+            *block(nn.Conv2d(channels, 2 * channels, 4, stride=2, padding=1, bias=not batch_norm,
+                             generator=generator), 2 * channels),
             nn.Flatten(), *([MinibatchStd()] if minibatch_std else []),
-            nn.Linear(features + (1 if minibatch_std else 0), 1, generator=generator))
+            *dense,
+            nn.Linear(width, 1, generator=generator))
 
     def forward(self, x):
         return self.net(x).reshape(-1)
@@ -220,15 +250,26 @@ class GANTrainer:
         return loss.item(), float(F.sigmoid(real_logits).data.mean()), float(F.sigmoid(fake_logits).data.mean())
 
     def generator_step(self):
-        """Descend log(1 - D(G(z))) (saturating) or -log D(G(z)) (non-saturating)."""
-        logits = self.D(self.G(self.noise(self.batch_size)))
-        if self.loss == "saturating":
-            loss = -F.binary_cross_entropy_with_logits(logits, mg.zeros_like(logits))   # = mean log(1 - D)
-        else:
-            loss = F.binary_cross_entropy_with_logits(logits, mg.ones_like(logits))     # = -mean log D
-        self.opt_G.zero_grad()
-        self.D.zero_grad()
-        loss.backward()
+        """Descend log(1 - D(G(z))) (saturating) or -log D(G(z)) (non-saturating).
+
+        D is fixed during G's step: its parameters stop requiring grad for the step, so backward
+        carries dL/d(D's input) through D to G without computing D's own weight gradients
+        (which this step would throw away; D's .grad keeps those of its own last step). G's
+        gradients are the same either way."""
+        d_params = [p for p in self.D.parameters() if p.requires_grad]
+        for p in d_params:
+            p.requires_grad = False
+        try:
+            logits = self.D(self.G(self.noise(self.batch_size)))
+            if self.loss == "saturating":
+                loss = -F.binary_cross_entropy_with_logits(logits, mg.zeros_like(logits))   # = mean log(1 - D)
+            else:
+                loss = F.binary_cross_entropy_with_logits(logits, mg.ones_like(logits))     # = -mean log D
+            self.opt_G.zero_grad()
+            loss.backward()
+        finally:
+            for p in d_params:
+                p.requires_grad = True
         self.opt_G.step()
         return loss.item()
 

@@ -209,6 +209,47 @@ def test_gan_saturating_loss_sgd_momentum_and_mode_report(digits):
         models.GANTrainer(trainer.G, trainer.D, k=0)
 
 
+def test_generator_step_holds_d_fixed_and_gives_the_plain_gradient(digits):
+    """G's step runs backward through D with D's parameters frozen (no weight gradients for D):
+    G's gradients equal those of the plain loss.backward() with D unfrozen, D's .grad is left as
+    its own step made it, and D's parameters require grad again afterwards."""
+    xtr, _, _, _ = digits
+    g = mg.Generator(0)
+    G = models.DCGenerator(4, 8, 4, batch_norm=True, hidden=8, generator=g)
+    D = models.DCDiscriminator(8, 4, minibatch_std=True, batch_norm=True, hidden=8, generator=g)
+    trainer = models.GANTrainer(G, D, batch_size=8, seed=3)
+    trainer.discriminator_step(xtr * 2 - 1)
+    d_grads = [p.grad.data.copy() for p in D.parameters()]
+    rng_state, g_state = trainer.rng.get_state(), {k: mg.tensor(v.data.copy()) for k, v in G.state_dict().items()}
+    trainer.generator_step()
+    frozen = [p.grad.data.copy() for p in G.parameters()]
+    assert all(p.requires_grad for p in D.parameters())
+    for p, before in zip(D.parameters(), d_grads):
+        np.testing.assert_array_equal(p.grad.data, before)
+    trainer.rng.set_state(rng_state)                 # the same noise and G (before its Adam step) ...
+    G.load_state_dict(g_state)
+    G.zero_grad()                                    # ... through D with its weights unfrozen
+    logits = D(G(trainer.noise(8)))
+    mg.nn.functional.binary_cross_entropy_with_logits(logits, mg.ones_like(logits)).backward()
+    for p, f in zip(G.parameters(), frozen):
+        np.testing.assert_allclose(f, p.grad.data, rtol=1e-5, atol=1e-7)
+
+
+def test_dcgan_pair_with_dense_layers_is_infogans_mnist_pair():
+    """hidden=1024, channels=64, batch_norm: InfoGAN's MNIST G and D (Chen et al. 2016, appendix)."""
+    G = models.DCGenerator(62, 28, channels=64, batch_norm=True, hidden=1024)
+    D = models.DCDiscriminator(28, channels=64, batch_norm=True, hidden=1024)
+    shapes = lambda m: [tuple(p.shape) for p in m.parameters()]          # noqa: E731
+    assert [s for s in shapes(G) if len(s) != 1] == [(1024, 62), (128 * 7 * 7, 1024), (128, 64, 4, 4), (64, 1, 4, 4)]
+    assert [s for s in shapes(D) if len(s) != 1] == [(64, 1, 4, 4), (128, 64, 4, 4), (1024, 128 * 7 * 7), (1, 1024)]
+    assert sum(isinstance(m, mg.nn.BatchNorm1d) or isinstance(m, mg.nn.BatchNorm2d) for m in G.modules()) == 3
+    assert sum(isinstance(m, mg.nn.BatchNorm1d) or isinstance(m, mg.nn.BatchNorm2d) for m in D.modules()) == 2
+    z = mg.randn(5, 62, generator=mg.Generator(0))
+    assert G(z).shape == (5, 1, 28, 28) and D(G(z)).shape == (5,)
+    plain = models.DCDiscriminator(28, channels=8, minibatch_std=True, hidden=16)
+    assert plain.net[-1].weight.shape == (1, 16) and plain.net[-3].weight.shape == (16, 16 * 7 * 7 + 1)
+
+
 def test_every_model_trains_in_float32(digits):
     xtr, ytr, _, _ = digits
     x, y = mg.tensor(xtr[:16]), mg.tensor(ytr[:16])
