@@ -310,6 +310,18 @@ def test_the_attribute_range_is_the_widest_one_that_keeps_the_class():
     assert widest_safe_alpha(alphas, [0.99, 0.5, 1.0, 0.95, 0.99]) == 0.0      # a dip inside ends the range
 
 
+def test_gan_lesson_epochs_follow_the_architecture_unless_given(tmp_path):
+    """The convolutional pair's default is 3 epochs, the MLPs' 18; an --epochs the user gives wins."""
+    from examples import unit10_gan
+
+    def epochs(*flags):
+        return unit10_gan.configure([*flags, "--dataset", "digits", "--out", str(tmp_path / "x")]).args.epochs
+
+    assert epochs() == 3 and epochs("--architecture", "dcgan") == 3
+    assert epochs("--architecture", "mlp") == 18
+    assert epochs("--epochs", "5") == 5 and epochs("--architecture", "mlp", "--epochs", "2") == 2
+
+
 def test_quick_mode_warns_only_about_flags_the_user_gave(tmp_path, capsys):
     """--quick replaces --dataset and --epochs; the note says so only when they were given (unit 10
     changes its epochs itself in quick mode, which used to trigger the note every time)."""
