@@ -235,6 +235,23 @@ def test_generator_step_holds_d_fixed_and_gives_the_plain_gradient(digits):
         np.testing.assert_allclose(f, p.grad.data, rtol=1e-5, atol=1e-7)
 
 
+def test_batch_norm_in_d_gives_a_collapsed_generator_no_gradient():
+    """Why unit 10's D has no batch norm: a batch of identical fakes normalises to all zeros, so
+    whatever the image is, D's verdict is the same and dL/d(image) vanishes; without batch norm
+    the same batch gets a real gradient."""
+    image = mg.randn(1, 1, 8, 8, generator=mg.Generator(0)).numpy()
+    grads = {}
+    for batch_norm in (True, False):
+        D = models.DCDiscriminator(8, 4, minibatch_std=True, batch_norm=batch_norm, hidden=8,
+                                   generator=mg.Generator(1))
+        fakes = mg.tensor(np.repeat(image, 8, axis=0), requires_grad=True)
+        logits = D(fakes)
+        mg.nn.functional.binary_cross_entropy_with_logits(logits, mg.ones_like(logits)).backward()
+        grads[batch_norm] = float(np.abs(fakes.grad.data).max())
+    assert grads[False] > 1e-4
+    assert grads[True] < 1e-3 * grads[False]
+
+
 def test_dcgan_pair_with_dense_layers_is_infogans_mnist_pair():
     """hidden=1024, channels=64, batch_norm: InfoGAN's MNIST G and D (Chen et al. 2016, appendix)."""
     G = models.DCGenerator(62, 28, channels=64, batch_norm=True, hidden=1024)
