@@ -106,6 +106,14 @@ class MLPDiscriminator(nn.Module):
         return self.net(x).reshape(-1)
 
 
+def _block(layer, n, batch_norm, activation):
+    """layer -> [BatchNorm over its n features or channels] -> activation (the layer has no bias
+    when a batch norm follows: the norm's shift replaces it)."""
+    if not batch_norm:
+        return [layer, activation]
+    return [layer, nn.BatchNorm1d(n) if isinstance(layer, nn.Linear) else nn.BatchNorm2d(n), activation]
+
+
 class DCGenerator(nn.Module):
     """DCGAN-style: z -> [linear -> ReLU] -> linear -> (2c, S/4, S/4) -> ReLU -> convT 4x4 s2 -> ReLU
     -> convT 4x4 s2 -> tanh. Each transposed convolution doubles the image's side.
@@ -127,9 +135,7 @@ class DCGenerator(nn.Module):
         self.latent_dim, self.output_shape = latent_dim, (out_channels, image_size, image_size)
 
         def block(layer, n):
-            """layer -> [BatchNorm] -> ReLU (no bias before a batch norm: its shift replaces it)"""
-            norm = nn.BatchNorm1d(n) if isinstance(layer, nn.Linear) else nn.BatchNorm2d(n)
-            return [layer, norm, nn.ReLU()] if batch_norm else [layer, nn.ReLU()]
+            return _block(layer, n, batch_norm, nn.ReLU())
 
         dense, width = [], latent_dim
         if hidden:
@@ -163,7 +169,8 @@ class DCDiscriminator(nn.Module):
     hidden: the width of a fully connected layer before the logit (0: none); with hidden=1024,
         channels=64 and batch_norm, InfoGAN's MNIST discriminator (Chen et al. 2016).
     batch_norm: BatchNorm after every layer but the first and the last, before its LeakyReLU
-        (Radford et al. leave D's input layer unnormalised).
+        (Radford et al. leave D's input layer unnormalised). It can trap a collapsed G: a batch
+        of identical fakes normalises to zeros, so G gets no gradient (unit 10's D goes without).
     """
 
     def __init__(self, image_size: int = 28, channels: int = 64, in_channels: int = 1, minibatch_std: bool = False,
@@ -175,9 +182,7 @@ class DCDiscriminator(nn.Module):
         checks.positive_int("DCDiscriminator", "hidden", hidden, 0)
 
         def block(layer, n):
-            """layer -> [BatchNorm] -> LeakyReLU 0.2"""
-            norm = nn.BatchNorm1d(n) if isinstance(layer, nn.Linear) else nn.BatchNorm2d(n)
-            return [layer, norm, nn.LeakyReLU(0.2)] if batch_norm else [layer, nn.LeakyReLU(0.2)]
+            return _block(layer, n, batch_norm, nn.LeakyReLU(0.2))
 
         width = 2 * channels * q * q + (1 if minibatch_std else 0)
         dense = []
