@@ -1,8 +1,9 @@
 """Where one minigrad training step spends its time: ``python -m benchmarks --profile W2``.
 
 Every ``Function`` subclass's ``forward`` and ``backward`` are wrapped with a timer for the
-run, and so are the helpers inside the convolutions (``im2col``, ``col2im``, and ``gemm``, the
-one name under which ``minigrad/ops/conv.py`` does its matrix products), the whole backward
+run, and so are the helpers inside the convolutions (``im2col``, ``col2im``, ``gemm`` -- the
+one name under which ``minigrad/ops/conv.py`` and ``winograd.py`` do their matrix products --
+and Winograd's ``transformed_tiles`` and ``_add_tiles``), the whole backward
 pass, and the optimizer's ``step`` and ``zero_grad``. Times are inclusive: a convolution's
 forward contains its im2col and GEMM, listed again on their own lines (marked ``inside``), and
 the backward pass contains every op's backward. What no wrapper covers -- building the graph
@@ -38,7 +39,7 @@ def instrument(totals):
     """Wrap the timers in; returns what to restore."""
     from minigrad import function, optim
     from minigrad.function import Function
-    from minigrad.ops import conv
+    from minigrad.ops import conv, winograd
 
     patched = []
     stack = [Function]
@@ -50,6 +51,8 @@ def instrument(totals):
                 patched.append(_wrap(cls, phase, lambda a, p=phase: f"{type(a[0]).__name__}.{p}", totals))
     for helper in ("im2col", "col2im", "gemm"):
         patched.append(_wrap(conv, helper, lambda a, h=helper: f"  inside: {h}", totals))
+    patched.append(_wrap(winograd, "transformed_tiles", lambda a: "  inside: winograd input tiles", totals))
+    patched.append(_wrap(winograd, "_add_tiles", lambda a: "  inside: winograd tile adds", totals))
     patched.append(_wrap(optim.Optimizer, "step", lambda a: "optimizer.step", totals))
     patched.append(_wrap(optim.Optimizer, "zero_grad", lambda a: "optimizer.zero_grad", totals))
     patched.append(_wrap(function, "run_backward", lambda a: "backward (all of it, ops included)", totals))

@@ -53,6 +53,9 @@ def test_profile_mode_attributes_a_conv_step_to_its_parts(capsys):
                  "optimizer.step", "MaxPool2d.forward"):
         assert times[part] > 0, part
     assert "the rest" in capsys.readouterr().out
+    times = bench.main(["--profile", "W6", "--steps", "1", "--warmup", "0"])      # its 3x3 layer: Winograd
+    for part in ("  inside: winograd input tiles", "  inside: winograd tile adds", "  inside: gemm"):
+        assert times[part] > 0, part
 
 
 def test_every_workload_builds_and_steps_in_minigrad():

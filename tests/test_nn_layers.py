@@ -467,3 +467,117 @@ def test_conv2d_input_gradient_alone(path):
         F.conv2d(both, leaf(w.copy()), padding=1).sum().backward()
         assert mg.gradcheck(lambda t: F.conv2d(t, leaf(w, False), padding=1), [leaf(x.copy())])
     np.testing.assert_allclose(alone.grad.data, both.grad.data, atol=1e-12)
+
+
+# ------------------------------------------------------------------------------ Winograd F(2x2, 3x3)
+@contextlib.contextmanager
+def winograd_everywhere(on=True, tile=None):
+    """Winograd's algorithm (with output tiles of ``tile`` x ``tile``, the default unless given) for
+    every 3x3 stride-1 convolution however few its channels or tiles (``on``), or for none (the
+    im2col paths)."""
+    from minigrad.ops import winograd
+
+    saved = winograd.WINOGRAD, winograd.MIN_CHANNELS, winograd.MIN_TILES_PER_ROW, winograd.TILE
+    winograd.WINOGRAD, winograd.MIN_CHANNELS, winograd.MIN_TILES_PER_ROW = on, 1, 1
+    winograd.TILE = tile or winograd.TILE
+    try:
+        yield
+    finally:
+        winograd.WINOGRAD, winograd.MIN_CHANNELS, winograd.MIN_TILES_PER_ROW, winograd.TILE = saved
+
+
+@pytest.mark.parametrize("m", [2, 4])
+def test_winograd_matrices_compute_m_outputs_of_a_three_tap_filter(m):
+    """F(m, 3) in one dimension: A^T [(G g) * (B^T d)] is the correlation of d (m + 2) with g (3)."""
+    from minigrad.ops import winograd
+
+    b_t, g_, a_t = winograd.TRANSFORMS[m]
+    assert b_t.shape == (m + 2, m + 2) and g_.shape == (m + 2, 3) and a_t.shape == (m, m + 2)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        d, g = rng.standard_normal(m + 2), rng.standard_normal(3)
+        expected = [d[i:i + 3] @ g for i in range(m)]
+        np.testing.assert_allclose(a_t @ ((g_ @ g) * (b_t @ d)), expected, atol=1e-12)
+
+
+@given(n=st.integers(1, 2), c=st.integers(1, 3), o=st.integers(1, 3), h=st.integers(1, 11), w=st.integers(1, 11),
+       padding=st.tuples(st.integers(0, 2), st.integers(0, 2)), bias=st.booleans(), m=st.sampled_from([2, 4]),
+       data=st.data())
+def test_winograd_conv2d_is_the_convolution(n, c, o, h, w, padding, bias, m, data):
+    """Every size (one that m does not divide gets a last row or column of tiles that is cut off),
+    every padding up to the kernel's reach, both tile sizes: the loops' values, the gradients of
+    the im2col path, and a gradient check."""
+    if min(h + 2 * padding[0], w + 2 * padding[1]) < 3:
+        return
+    x, k = data.draw(arrays((n, c, h, w), layout=False)), data.draw(arrays((o, c, 3, 3), layout=False))
+    b = data.draw(arrays((o,))) if bias else None
+    gy = data.draw(arrays((n, o, h + 2 * padding[0] - 2, w + 2 * padding[1] - 2), layout=False))
+    results = []
+    for on in (True, False):
+        with winograd_everywhere(on, m):
+            tensors = [leaf(x), leaf(k)] + ([leaf(b)] if bias else [])
+            y = F.conv2d(*tensors[:2], tensors[2] if bias else None, 1, padding)
+            assert y.creator.winograd == on
+            y.backward(gy)
+            results.append([y.data] + [t.grad.data for t in tensors])
+    np.testing.assert_allclose(results[0][0], conv2d_reference(x, k, b, (1, 1), padding), atol=1e-10)
+    for a, b_ in zip(results[0], results[1]):
+        np.testing.assert_allclose(a, b_, atol=1e-10)
+    with winograd_everywhere(tile=m):
+        assert mg.gradcheck(lambda a, kk: F.conv2d(a, kk, None, 1, padding), [leaf(x), leaf(k)])
+
+
+def test_winograd_is_used_where_measured_faster_and_agrees_in_float32():
+    """With the default rules, a 64 -> 64 3x3 layer on 28x28 images takes the Winograd path and a
+    14x14 one (7 tiles per row + 1 extra) or a 1-channel one keeps im2col; in float32 the two paths
+    agree to float32's precision, in values and in every gradient."""
+    rng = np.random.default_rng(0)
+    for shape, expect in (((4, 64, 28, 28), True), ((4, 64, 14, 14), False), ((4, 1, 28, 28), False)):
+        x = rng.standard_normal(shape).astype(np.float32)
+        k = (rng.standard_normal((64, shape[1], 3, 3)) / np.sqrt(9 * shape[1])).astype(np.float32)
+        gy = rng.standard_normal((shape[0], 64) + shape[2:]).astype(np.float32)
+        xt, kt = leaf(x), leaf(k)
+        y = F.conv2d(xt, kt, padding=1)
+        assert y.creator.winograd == expect
+        y.backward(gy)
+        if expect:
+            with winograd_everywhere(False):
+                xr, kr = leaf(x), leaf(k)
+                yr = F.conv2d(xr, kr, padding=1)
+                yr.backward(gy)
+            for a, r in ((y, yr), (xt.grad, xr.grad), (kt.grad, kr.grad)):    # F(2, 3) rounds like im2col
+                scale = np.abs(r.data).max()
+                np.testing.assert_allclose(a.data, r.data, atol=3e-6 * scale)
+
+
+@pytest.mark.parametrize("columns", [1, 10 ** 6])
+@pytest.mark.parametrize("m", [2, 4])
+def test_winograd_in_chunks_twice_through_a_retained_graph_and_for_x_or_w_alone(monkeypatch, columns, m):
+    """One sample per chunk or the whole batch at once; kept transformed tiles or, on a second
+    backward through a retained graph, rebuilt ones; only dL/dx or only dL/dW asked for: always the
+    same gradients. Without grad nothing is kept."""
+    from minigrad.ops import winograd
+
+    monkeypatch.setattr(winograd, "CHUNK_COLUMNS", columns)
+    rng = np.random.default_rng(0)
+    x, k, gy = rng.standard_normal((3, 2, 6, 5)), rng.standard_normal((4, 2, 3, 3)), rng.standard_normal((3, 4, 6, 5))
+    with winograd_everywhere(tile=m):
+        xt, kt = leaf(x), leaf(k)
+        y = F.conv2d(xt, kt, padding=1)
+        assert len(y.creator.saved[2]) == (3 if columns == 1 else 1)
+        y.backward(gy, retain_graph=True)
+        first = [xt.grad.data.copy(), kt.grad.data.copy()]
+        y.backward(gy)
+        np.testing.assert_allclose(xt.grad.data, 2 * first[0], atol=1e-12)
+        np.testing.assert_allclose(kt.grad.data, 2 * first[1], atol=1e-12)
+        for needs in ((True, False), (False, True)):
+            xs, ks = leaf(x, needs[0]), leaf(k, needs[1])
+            F.conv2d(xs, ks, padding=1).backward(gy)
+            for t, expected, need in ((xs, first[0], needs[0]), (ks, first[1], needs[1])):
+                assert (t.grad is None) != need
+                if need:
+                    np.testing.assert_allclose(t.grad.data, expected, atol=1e-12)
+        with mg.no_grad():
+            conv = conv_ops.Conv2d(padding=(1, 1))
+            conv.forward(x, k)
+        assert conv.winograd and conv.saved[2] == []

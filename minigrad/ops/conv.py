@@ -45,6 +45,9 @@ large batch is processed in chunks of samples (``CHUNK_BYTES``); forward keeps t
 matrices for backward while they are not too large in all (``KEEP_COLUMNS_BYTES``), else backward
 rebuilds each from x.
 
+A 3x3 stride-1 convolution with many channels takes another route, Winograd's minimal filtering
+(``winograd.py``): 2.25x fewer multiplies, gathering its 4x4 input tiles with this file's phase path.
+
 Convolution and transposed convolution are each other's backward: the gradient of a
 convolution with respect to its input is a transposed convolution of dL/dy with the same
 weight, and vice versa. Both are written with the same helpers: ``correlate`` (im2col, one
@@ -67,6 +70,7 @@ from typing import NamedTuple
 from minigrad.backend import array_module
 from minigrad.function import Function
 from minigrad.grad_mode import state
+from minigrad.ops import winograd
 
 
 def conv_output_size(size, kernel, stride, padding, dilation=1):
@@ -186,9 +190,9 @@ def im2col(x, g):
     return _im2col_phased(x, g) if g.phased else _im2col_gather(x, g)
 
 
-def col2im(cols, n, channels, g):
-    """The adjoint of im2col: the patch matrix -> (N, C, H, W), adding where patches overlap."""
-    return _col2im_phased(cols, n, channels, g) if g.phased else _col2im_gather(cols, n, channels, g)
+def col2im(cols, out, g):
+    """The adjoint of im2col: the patch matrix -> ``out`` (N, C, H, W), adding where patches overlap."""
+    (_col2im_phased if g.phased else _col2im_gather)(cols, out, g)
 
 
 def pixels_to_columns(y, g):
@@ -223,8 +227,9 @@ def _im2col_gather(x, g):
     return _windows(batch_last, g.kernel, g.stride, g.dilation, g.out_size).reshape(c * kh * kw, -1)
 
 
-def _col2im_gather(cols, n, c, g):
+def _col2im_gather(cols, out, g):
     xp = array_module(cols)
+    n, c = out.shape[:2]
     (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = g.in_size, g.kernel, g.stride, g.padding, g.dilation
     ho, wo = g.out_size
     cols = cols.reshape(c, kh, kw, ho, wo, n)
@@ -235,7 +240,7 @@ def _col2im_gather(cols, n, c, g):
         for j in range(kw):
             top, left = i * dh, j * dw
             padded[:, top:top + sh * ho:sh, left:left + sw * wo:sw] += cols[:, i, j]
-    return padded[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
+    out[...] = padded[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
 
 
 # ---- the phase path: whole-image block copies ----------------------------------------------------
@@ -243,18 +248,24 @@ def _phases(x, g):
     """The zero-padded input split into its s_h x s_w phases, (C, N, s_h, s_w, Hq, Wq):
     phases[c, n, a, b, q, r] = x_padded[n, c, q s_h + a, r s_w + b]. For stride 1 there is one phase,
     the padded image itself."""
-    xp = array_module(x)
-    n, c, h, w = x.shape
-    (sh, sw), (ph, pw), (hq, wq) = g.stride, g.padding, g.phase_size
-    phases = xp.zeros((c, n, sh, sw, hq, wq), dtype=x.dtype)
-    channels_first = x.transpose(1, 0, 2, 3)
+    n, c = x.shape[:2]
+    (sh, sw), (hq, wq) = g.stride, g.phase_size
+    phases = array_module(x).zeros((c, n, sh, sw, hq, wq), dtype=x.dtype)
+    for image, phase in _phase_pairs(x.transpose(1, 0, 2, 3), phases, g):
+        phase[...] = image
+    return phases
+
+
+def _phase_pairs(channels_first, phases, g):
+    """For each phase (a, b): the (C, N, ., .) pixels of the unpadded image that lie in it (a strided
+    view of ``channels_first``, x as (C, N, H, W)) and where they lie in ``phases`` (a view)."""
+    (sh, sw), (ph, pw) = g.stride, g.padding
     for a in range(sh):
         for b in range(sw):
             row, col = (a - ph) % sh, (b - pw) % sw        # the first input row/column in phase (a, b)
-            rows, cols = channels_first[:, :, row::sh, col::sw].shape[2:]
+            image = channels_first[:, :, row::sh, col::sw]
             q, r = (row + ph) // sh, (col + pw) // sw
-            phases[:, :, a, b, q:q + rows, r:r + cols] = channels_first[:, :, row::sh, col::sw]
-    return phases
+            yield image, phases[:, :, a, b, q:q + image.shape[2], r:r + image.shape[3]]
 
 
 def _tap_view(phases, g):
@@ -276,9 +287,10 @@ def _im2col_phased(x, g):
     return _tap_view(_phases(x, g), g).reshape(c * kh * kw, -1)
 
 
-def _col2im_phased(cols, n, c, g):
+def _col2im_phased(cols, out, g):
     xp = array_module(cols)
-    (h, w), (sh, sw), (ph, pw), (hq, wq) = g.in_size, g.stride, g.padding, g.phase_size
+    n, c = out.shape[:2]
+    (sh, sw), (hq, wq) = g.stride, g.phase_size
     (th, tw), (step_h, step_w) = _phase_taps(g.kernel, g.stride, g.dilation)
     run = g.out_size[0] * wq
     cols = cols.reshape(c, th, sh, tw, sw, n, run)
@@ -289,8 +301,8 @@ def _col2im_phased(cols, n, c, g):
                 for b in range(sw):
                     start = t * step_h * wq + u * step_w
                     phases[:, :, a, b, start:start + run] += cols[:, t, a, u, b]
-    padded = phases.reshape(c, n, sh, sw, hq, wq).transpose(0, 1, 4, 2, 5, 3).reshape(c, n, hq * sh, wq * sw)
-    return padded[:, :, ph:ph + h, pw:pw + w].transpose(1, 0, 2, 3)
+    for image, phase in _phase_pairs(out.transpose(1, 0, 2, 3), phases.reshape(c, n, sh, sw, hq, wq), g):
+        image[...] = phase                              # the inverse of _phases
 
 
 # The patch matrix of a whole batch can be large (9x the input for a 3x3 kernel), so it is
@@ -385,7 +397,7 @@ def adjoint(gy, weight, g, channels):
     n, wm = gy.shape[0], weight.reshape(weight.shape[0], -1)
     out = xp.empty((n, channels) + g.in_size, dtype=gy.dtype)
     for a, b in column_chunks(n, g, wm.shape[1], gy.itemsize):     # scatter: col2im
-        out[a:b] = col2im(gemm(wm.T, pixels_to_columns(gy[a:b], g)), b - a, channels, g)
+        col2im(gemm(wm.T, pixels_to_columns(gy[a:b], g)), out[a:b], g)
     return out
 
 
@@ -403,7 +415,9 @@ class Conv2d(Function):
         dL/db    = the row sums of G
     computed over the batch in chunks of samples (``batch_chunks``), summing dL/dWm. For stride 1
     and O <= C, dL/dx is computed as the equal convolution of G with the flipped kernel
-    (``adjoint_geometry``).
+    (``adjoint_geometry``). A 3x3 stride-1 convolution with enough channels and output columns
+    is computed instead with Winograd's F(2x2, 3x3), 4 multiplies per output pixel where im2col
+    does 9 (``minigrad/ops/winograd.py``, which states its own forward and backward).
     (On the phase path each output row has ``Geometry.row`` >= Wo columns; G is zero in the extra
     ones, so they add nothing to dL/dWm or dL/dx.)
     """
@@ -422,19 +436,35 @@ class Conv2d(Function):
             if reach > size:
                 raise ValueError(f"conv2d: kernel {tuple(kernel)} (dilation {self.dilation}) is larger than "
                                  f"the padded input {x.shape[2:]} + padding {self.padding}")
-        g = conv_geometry(x.shape[2:], kernel, self.stride, self.padding, self.dilation)
-        keep = state.grad_enabled and column_bytes(x.shape[0], g, weight[0].size, x.itemsize) <= KEEP_COLUMNS_BYTES
-        y, self.cols = correlate(x, weight.reshape(weight.shape[0], -1), g, keep)
-        self.x, self.weight, self.geometry = x, weight, g
+        self.x, self.weight = x, weight
+        self.winograd = winograd.applies(x.shape, weight.shape, self.stride, self.padding, self.dilation, x.dtype)
+        if self.winograd:               # 3x3, stride 1: 2.25x fewer multiplies (ops/winograd.py)
+            y, self.saved = winograd.forward(x, weight, self.padding, keep=state.grad_enabled)
+        else:
+            g = conv_geometry(x.shape[2:], kernel, self.stride, self.padding, self.dilation)
+            keep = state.grad_enabled and column_bytes(x.shape[0], g, weight[0].size, x.itemsize) <= KEEP_COLUMNS_BYTES
+            y, self.cols = correlate(x, weight.reshape(weight.shape[0], -1), g, keep)
+            self.geometry = g
         if bias is not None:
             y += bias[:, None, None]
         return y
 
     def backward(self, gy):
+        need_x, need_w = self.inputs[0].requires_grad, self.inputs[1].requires_grad
+        if self.winograd:
+            saved, self.saved = self.saved, self.saved[:2] + ([],)   # a second backward (retain_graph)
+            gx, gw = winograd.backward(gy, self.x, self.weight, self.padding, saved, need_x, need_w)  # rebuilds V
+        else:
+            gx, gw = self._im2col_backward(gy, need_x, need_w)
+        if len(self.inputs) == 2:
+            return gx, gw
+        gb = gy.sum(axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
+        return gx, gw, gb
+
+    def _im2col_backward(self, gy, need_x, need_w):
         xp = array_module(gy)
         x, weight, g = self.x, self.weight, self.geometry
         wm = weight.reshape(weight.shape[0], -1)
-        need_x, need_w = self.inputs[0].requires_grad, self.inputs[1].requires_grad
         adjoint_g = adjoint_geometry(g, x.shape[1], weight.shape[0]) if need_x else None
         scatter = need_x and adjoint_g is None
         gx = xp.empty(x.shape, dtype=gy.dtype) if scatter else None
@@ -448,14 +478,10 @@ class Conv2d(Function):
                 if kept:
                     kept[i] = None      # free each patch matrix once used: dL/dcols is as large
             if scatter:                 # adjoint()'s col2im, sharing this chunk's dL/dy columns
-                gx[a:b] = col2im(gemm(wm.T, g_cols), b - a, x.shape[1], g)
+                col2im(gemm(wm.T, g_cols), gx[a:b], g)
         if adjoint_g is not None:
             gx = correlate(gy, flipped_weight(weight), adjoint_g)[0]
-        gw = None if gw is None else gw.reshape(weight.shape)
-        if len(self.inputs) == 2:
-            return gx, gw
-        gb = gy.sum(axis=(0, 2, 3)) if self.inputs[2].requires_grad else None
-        return gx, gw, gb
+        return gx, None if gw is None else gw.reshape(weight.shape)
 
 
 class ConvTranspose2d(Function):
