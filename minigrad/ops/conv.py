@@ -310,10 +310,11 @@ def _col2im_phased(cols, out, g):
 # matrix product reads it, and the memory for one chunk is bounded.
 CHUNK_BYTES = 8 * 2 ** 20
 
-# Forward keeps its patch matrices for dL/dW when they take at most this much memory in all
-# (W6's 32x64x28x28 input: 58 MB), instead of building them again in backward: W6 and W4 then
-# took 0.90 and 0.88 of the time, measured. Larger ones are rebuilt, chunk by chunk.
-KEEP_COLUMNS_BYTES = 64 * 2 ** 20
+# Forward keeps a layer's patch matrix for dL/dW when it takes at most this much memory, instead
+# of building it again in backward. A trade of memory for time, measured: with 64 MiB the DCGAN
+# iteration (W4) took 0.94 of the time but its peak memory rose 76 MiB above the start (PyTorch:
+# 72-79), with 8 MiB 58 MiB; the small CNN (W2) took the same time either way.
+KEEP_COLUMNS_BYTES = 8 * 2 ** 20
 
 # The adjoint of a stride-1 convolution is itself a stride-1 convolution (``adjoint_geometry``).
 # Computing it as one replaces col2im's kh*kw overlapping adds by im2col's copies (measured
