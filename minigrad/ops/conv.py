@@ -312,8 +312,8 @@ CHUNK_BYTES = 8 * 2 ** 20
 
 # Forward keeps a layer's patch matrix for dL/dW when it takes at most this much memory, instead
 # of building it again in backward. A trade of memory for time, measured: with 64 MiB the DCGAN
-# iteration (W4) took 0.94 of the time but its peak memory rose 76 MiB above the start (PyTorch:
-# 72-79), with 8 MiB 58 MiB; the small CNN (W2) took the same time either way.
+# iteration (W4) took 0.94 and 0.99 of the time in two runs, but its peak memory rose 76 MiB
+# above the start (PyTorch: 72-79), with 8 MiB 58 MiB; the small CNN (W2) took the same time.
 KEEP_COLUMNS_BYTES = 8 * 2 ** 20
 
 # The adjoint of a stride-1 convolution is itself a stride-1 convolution (``adjoint_geometry``).
