@@ -571,30 +571,41 @@ def _pool_setup(x, kernel, stride, padding, pad_value, op):
 class MaxPool2d(Function):
     """y[n, c, h, w] = max of the window at (h, w).   dL/dx = dL/dy routed to the window's maximum.
 
-    Both directions loop over the kh*kw kernel offsets (like col2im), each step working on
-    whole (N, C, Ho, Wo) strided views: the forward takes a running maximum; the backward
-    hands each output's gradient to the first offset whose value equals the maximum. (Keeping
-    the input and comparing again in backward measured several times faster than recording
-    an argmax in forward: NumPy has no fast masked store.)
+    Forward loops over the kh*kw kernel offsets (like col2im), each step working on a whole
+    (N, C, Ho, Wo) strided view: a running maximum and, beside it, a running argmax -- which
+    offset k of its window holds each output's maximum, one byte per output. Backward hands
+    each output's gradient to that offset. (Keeping the input and comparing it with the maxima
+    again in backward, as this op once did, measured 2.3x the backward time and 1.2x the
+    forward + backward time for 64x32x28x28: NumPy compares strided views slowly, contiguous
+    bytes fast.)
 
-    Tie rule: when several elements of a window share the maximum, the *first* one in
-    row-major order inside the window receives the whole gradient (as PyTorch does).
-    Padding pads with -inf, so it is never selected. Overlapping windows (stride < kernel)
-    add their gradients.
+    Tie rule: the argmax moves only to a strictly greater value, so when several elements of a
+    window share the maximum, the *first* one in row-major order inside the window receives the
+    whole gradient (as PyTorch does). Padding pads with -inf, so it never wins over a number.
+    Overlapping windows (stride < kernel) add their gradients.
     """
 
-    saves_inputs = True         # backward compares the (padded) input with the maxima
+    saves_inputs = False        # backward needs only the argmax recorded in forward
 
     def __init__(self, kernel, stride, padding=(0, 0)):
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, x):
+        xp = array_module(x)
         padded, out = _pool_setup(x, self.kernel, self.stride, self.padding, -float("inf"), "max_pool2d")
         views = _pool_offsets(padded, self.kernel, self.stride, out)
+        offset_type = xp.uint8 if len(views) <= 256 else xp.int32      # one byte per output
         y = views[0].copy()
-        for v in views[1:]:
-            array_module(x).maximum(y, v, out=y)
-        self.padded, self.y, self.in_shape, self.out_size = padded, y, x.shape, out
+        argmax = xp.zeros(y.shape, dtype=offset_type)
+        value, beats, moved_to = xp.empty_like(y), xp.empty(y.shape, bool), xp.empty(y.shape, offset_type)
+        for k, v in enumerate(views[1:], start=1):
+            value[...] = v                              # one pass over the strided view, then contiguous
+            xp.greater(value, y, out=beats)             # offset k beats the maximum so far
+            xp.maximum(y, value, out=y)
+            # argmax = k where beats: k only grows, so that is max(argmax, k * beats)
+            xp.multiply(beats, offset_type(k), out=moved_to)
+            xp.maximum(argmax, moved_to, out=argmax)
+        self.argmax, self.padded_shape, self.in_shape, self.out_size = argmax, padded.shape, x.shape, out
         return y
 
     def backward(self, gy):
@@ -603,18 +614,14 @@ class MaxPool2d(Function):
         # When the windows tile the input exactly, every input element gets exactly one
         # value, so the gradient can be written instead of accumulated into zeros.
         tiles = self.stride == self.kernel and self.padding == (0, 0) and h % kh == 0 and w % kw == 0
-        gx = (xp.empty if tiles else xp.zeros)(self.padded.shape, dtype=gy.dtype)
-        claimed = xp.zeros(self.y.shape, dtype=bool)
-        first = xp.empty(self.y.shape, dtype=bool)
-        for v, g in zip(_pool_offsets(self.padded, self.kernel, self.stride, self.out_size),
-                        _pool_offsets(gx, self.kernel, self.stride, self.out_size)):
-            xp.equal(v, self.y, out=first)
-            xp.greater(first, claimed, out=first)     # equal to the max, and no earlier offset was
-            claimed |= first
+        gx = (xp.empty if tiles else xp.zeros)(self.padded_shape, dtype=gy.dtype)
+        chosen = xp.empty(gy.shape, dtype=bool)
+        for k, g in enumerate(_pool_offsets(gx, self.kernel, self.stride, self.out_size)):
+            xp.equal(self.argmax, k, out=chosen)
             if tiles:
-                xp.multiply(gy, first, out=g)
+                xp.multiply(gy, chosen, out=g)
             else:
-                g += gy * first
+                g += gy * chosen
         return gx[:, :, ph:ph + h, pw:pw + w]
 
 
