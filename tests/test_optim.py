@@ -45,6 +45,32 @@ def test_adam_by_hand():
     assert run(optim.Adam, [1e-3], lr=0.1)[0] == pytest.approx(0.9, rel=1e-4)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_adam_in_blocks_equals_adam_on_whole_arrays(monkeypatch, layout):
+    """On the CPU, Adam updates a contiguous parameter in blocks of Adam.BLOCK numbers (for the
+    cache); a block edge must change nothing. Blocks of 7 on 5 x 11 = 55 numbers (a last block of
+    6), against the whole-array update, bit for bit, over three steps; a transposed (not
+    contiguous) gradient takes the whole-array path and must agree too."""
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((5, 11))
+    grads = [rng.standard_normal((11, 5)).T if layout == "transposed" else rng.standard_normal((5, 11))
+             for _ in range(3)]
+
+    def train(block):
+        monkeypatch.setattr(optim.Adam, "BLOCK", block)
+        w = mg.tensor(w0.copy(), requires_grad=True)
+        opt = optim.Adam([w], lr=0.1, weight_decay=0.01)
+        for g in grads:
+            w.grad = mg.tensor(g)
+            assert w.grad.data.flags.c_contiguous == (layout == "contiguous")
+            opt.step()
+        return w.detach().numpy()
+
+    blocked, whole = train(7), train(10 ** 9)
+    np.testing.assert_array_equal(blocked, whole)
+    assert not np.array_equal(whole, w0)
+
+
 def test_adamw_decouples_weight_decay():
     decay_only = run(optim.AdamW, [0.0], lr=0.1, weight_decay=0.5)   # g = 0: only the decay acts
     assert decay_only == pytest.approx([1 - 0.1 * 0.5])

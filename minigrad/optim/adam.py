@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from minigrad.backend import array_module
+from minigrad.backend import array_module, device_of
 from minigrad.optim.optimizer import Optimizer
 
 
@@ -36,9 +36,30 @@ class Adam(Optimizer):
             state["exp_avg_sq"] = xp.zeros_like(w)
         state["step"] += 1
         t, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        # The same formulas, written as in-place operations on one scratch array: an update
-        # then makes no new arrays, which matters because it is pure memory traffic.
-        tmp = self._scratch(w)
+        # step = lr/(1 - beta1^t) * m / (sqrt(v/(1 - beta2^t)) + eps)
+        #      = c * m / (sqrt(v) + eps * s)    with s = sqrt(1 - beta2^t), c = lr * s / (1 - beta1^t)
+        s = math.sqrt(1 - beta2 ** t)
+        c = lr * s / (1 - beta1 ** t)
+        arrays = (w, g, m, v)
+        if device_of(w) != "cpu" or not all(a.flags.c_contiguous for a in arrays):
+            self._update_block(*arrays, self._scratch(w.shape, w), beta1, beta2, eps * s, c)
+            return
+        # On the CPU, in blocks of BLOCK numbers: the update is 11 passes of pure memory traffic,
+        # and a block's arrays stay in the CPU's cache from one pass to the next (measured on
+        # the VAE's parameters, W3: 2.2 vs 2.9 ms per update).
+        flat = [a.reshape(-1) for a in arrays]
+        tmp = self._scratch((min(w.size, self.BLOCK),), w)
+        for a in range(0, w.size, self.BLOCK):
+            b = min(w.size, a + self.BLOCK)
+            self._update_block(*(x[a:b] for x in flat), tmp[:b - a], beta1, beta2, eps * s, c)
+
+    BLOCK = 2 ** 17
+
+    @staticmethod
+    def _update_block(w, g, m, v, tmp, beta1, beta2, eps_s, c):
+        """The formulas above as in-place operations on one scratch array ``tmp``, so an update
+        makes no new arrays: m, v and then w = w - c * m / (sqrt(v) + eps * s)."""
+        xp = array_module(w)
         xp.subtract(g, m, out=tmp)                # m = beta1 m + (1 - beta1) g  =  m + (1 - beta1)(g - m)
         tmp *= 1 - beta1
         m += tmp
@@ -46,21 +67,18 @@ class Adam(Optimizer):
         tmp -= v
         tmp *= 1 - beta2
         v += tmp
-        # step = lr/(1 - beta1^t) * m / (sqrt(v/(1 - beta2^t)) + eps)
-        #      = c * m / (sqrt(v) + eps * s)    with s = sqrt(1 - beta2^t), c = lr * s / (1 - beta1^t)
-        s = math.sqrt(1 - beta2 ** t)
         xp.sqrt(v, out=tmp)
-        tmp += eps * s
+        tmp += eps_s
         xp.divide(m, tmp, out=tmp)
-        tmp *= lr * s / (1 - beta1 ** t)
+        tmp *= c
         w -= tmp
 
-    def _scratch(self, w):
-        """A reusable temporary of w's shape and dtype (not part of the optimizer's state)."""
-        key = (w.shape, w.dtype, type(w))
+    def _scratch(self, shape, w):
+        """A reusable temporary of this shape and w's dtype (not part of the optimizer's state)."""
+        key = (shape, w.dtype, type(w))
         buffers = self.__dict__.setdefault("_buffers", {})
         if key not in buffers:
-            buffers[key] = array_module(w).empty_like(w)
+            buffers[key] = array_module(w).empty(shape, dtype=w.dtype)
         return buffers[key]
 
 
