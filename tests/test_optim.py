@@ -45,12 +45,15 @@ def test_adam_by_hand():
     assert run(optim.Adam, [1e-3], lr=0.1)[0] == pytest.approx(0.9, rel=1e-4)
 
 
+@pytest.mark.parametrize("weight_decay", [0.0, 0.01])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed"])
-def test_adam_in_blocks_equals_adam_on_whole_arrays(monkeypatch, layout):
-    """On the CPU, Adam updates a contiguous parameter in blocks of Adam.BLOCK numbers (for the
-    cache); a block edge must change nothing. Blocks of 7 on 5 x 11 = 55 numbers (a last block of
-    6), against the whole-array update, bit for bit, over three steps; a transposed (not
-    contiguous) gradient takes the whole-array path and must agree too."""
+def test_adam_in_blocks_equals_the_formula_and_adam_on_whole_arrays(monkeypatch, layout, weight_decay):
+    """On the CPU, Adam updates a large contiguous parameter in blocks of Adam.BLOCK numbers (for
+    the cache); a block edge must change nothing. Blocks of 7 on 5 x 11 = 55 numbers (a last block
+    of 6), over three steps: against the textbook formula in float64, and bit for bit against one
+    block. A transposed gradient without weight decay is not contiguous, so it takes the
+    whole-array path (with weight decay, g + wd * w is a new, contiguous array)."""
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal((5, 11))
     grads = [rng.standard_normal((11, 5)).T if layout == "transposed" else rng.standard_normal((5, 11))
@@ -59,16 +62,22 @@ def test_adam_in_blocks_equals_adam_on_whole_arrays(monkeypatch, layout):
     def train(block):
         monkeypatch.setattr(optim.Adam, "BLOCK", block)
         w = mg.tensor(w0.copy(), requires_grad=True)
-        opt = optim.Adam([w], lr=0.1, weight_decay=0.01)
+        opt = optim.Adam([w], lr=lr, weight_decay=weight_decay)
         for g in grads:
             w.grad = mg.tensor(g)
             assert w.grad.data.flags.c_contiguous == (layout == "contiguous")
             opt.step()
         return w.detach().numpy()
 
+    w, m, v = w0.copy(), np.zeros_like(w0), np.zeros_like(w0)
+    for t, g in enumerate(grads, start=1):
+        g = g + weight_decay * w
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        w = w - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
     blocked, whole = train(7), train(10 ** 9)
+    np.testing.assert_allclose(blocked, w, rtol=1e-12)
     np.testing.assert_array_equal(blocked, whole)
-    assert not np.array_equal(whole, w0)
 
 
 def test_adamw_decouples_weight_decay():

@@ -39,19 +39,19 @@ class Adam(Optimizer):
         # step = lr/(1 - beta1^t) * m / (sqrt(v/(1 - beta2^t)) + eps)
         #      = c * m / (sqrt(v) + eps * s)    with s = sqrt(1 - beta2^t), c = lr * s / (1 - beta1^t)
         s = math.sqrt(1 - beta2 ** t)
-        c = lr * s / (1 - beta1 ** t)
+        c, eps_s = lr * s / (1 - beta1 ** t), eps * s
         arrays = (w, g, m, v)
-        if device_of(w) != "cpu" or not all(a.flags.c_contiguous for a in arrays):
-            self._update_block(*arrays, self._scratch(w.shape, w), beta1, beta2, eps * s, c)
+        if device_of(w) != "cpu" or w.size <= self.BLOCK or not all(a.flags.c_contiguous for a in arrays):
+            self._update_block(*arrays, self._scratch(w.shape, w), beta1, beta2, eps_s, c)
             return
-        # On the CPU, in blocks of BLOCK numbers: the update is 11 passes of pure memory traffic,
-        # and a block's arrays stay in the CPU's cache from one pass to the next (measured on
-        # the VAE's parameters, W3: 2.2 vs 2.9 ms per update).
+        # A large parameter on the CPU, in blocks of BLOCK numbers: the update is 11 passes of pure
+        # memory traffic, and a block's arrays stay in the CPU's cache from one pass to the next
+        # (measured on the VAE's parameters, W3: 2.2 vs 2.9 ms per update).
         flat = [a.reshape(-1) for a in arrays]
-        tmp = self._scratch((min(w.size, self.BLOCK),), w)
+        tmp = self._scratch((self.BLOCK,), w)
         for a in range(0, w.size, self.BLOCK):
             b = min(w.size, a + self.BLOCK)
-            self._update_block(*(x[a:b] for x in flat), tmp[:b - a], beta1, beta2, eps * s, c)
+            self._update_block(*(x[a:b] for x in flat), tmp[:b - a], beta1, beta2, eps_s, c)
 
     BLOCK = 2 ** 17
 
