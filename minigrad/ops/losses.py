@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from minigrad.backend import array_module
 from minigrad.function import Function
-from minigrad.ops.activations import stable_log_softmax, stable_sigmoid, stable_softplus
+from minigrad.ops.activations import exp_neg_abs, stable_log_softmax, stable_sigmoid, stable_softplus
 
 
 class BinaryCrossEntropyWithLogits(Function):
@@ -23,11 +23,11 @@ class BinaryCrossEntropyWithLogits(Function):
     """
 
     def forward(self, x, y):
-        self.x, self.y = x, y
-        return stable_softplus(x) - x * y            # softplus(x) = max(x, 0) + log(1 + e^-|x|)
+        self.x, self.y, self.z = x, y, exp_neg_abs(x)    # z = e^-|x|: backward's sigmoid needs it too
+        return stable_softplus(x, self.z) - x * y       # softplus(x) = max(x, 0) + log(1 + e^-|x|)
 
     def backward(self, gl):
-        gx = gl * (stable_sigmoid(self.x) - self.y)
+        gx = gl * (stable_sigmoid(self.x, self.z) - self.y)
         gy = -gl * self.x if self.inputs[1].requires_grad else None
         return gx, gy
 
