@@ -52,7 +52,10 @@ class Function:
                                   f"backward(*output_gradients) (see the module docstring)")
 
     def __call__(self, *inputs):
-        inputs = [x if isinstance(x, Tensor) else Tensor(x) for x in inputs]
+        for x in inputs:
+            if not isinstance(x, Tensor):        # numbers and arrays take part as constant tensors
+                inputs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+                break
         if len(inputs) > 1:
             kind = type(inputs[0].data)
             for t in inputs:
@@ -85,9 +88,10 @@ class Function:
         self.inputs = inputs
         if self.saves_inputs:
             self.input_versions = [t._version[0] for t in inputs]
-        self.output_meta = [(y.shape, y.dtype) for y in ys]
+        self.output_meta = meta = []           # each output's (shape, dtype), for backward
         outputs = []
         for index, y in enumerate(ys):
+            meta.append((y.shape, y.dtype))
             out = Tensor._made_by_op(y, y.dtype.kind == "f")
             out.creator, out.output_index = self, index
             if y.base is not None:                # a view (reshape, transpose, a slice, ...)
@@ -207,7 +211,8 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
                 creator = t.creator
                 if gx is not None:
                     data = t.data       # bring gx to t's shape and dtype (the common case: it fits)
-                    if not (type(gx) is type(data) and gx.shape == data.shape and gx.dtype == data.dtype):
+                    if not (type(gx) is type(data) and gx.shape == data.shape
+                            and (gx.dtype is data.dtype or gx.dtype == data.dtype)):
                         gx = _fit_to_input(fn, gx, t)
                     key = t if creator is None else (creator, t.output_index)      # _key(t), inlined
                     if key in grads:
@@ -219,8 +224,8 @@ def run_backward(root: Tensor, grad, retain_graph: bool = False):
                         if creator is None and _is_fresh(gx, gys, gxs):
                             private.add(key)
                 if creator is not None:
-                    waiting[creator] -= 1
-                    if waiting[creator] == 0:  # every consumer has sent its gradient
+                    left = waiting[creator] = waiting[creator] - 1
+                    if left == 0:              # every consumer has sent its gradient
                         ready.append(creator)
             if not retain_graph:
                 fn.release()                  # free what forward saved, as soon as it is used

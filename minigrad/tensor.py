@@ -351,7 +351,8 @@ class Tensor:
         """(self, other) as two tensors of the dtype the op's result will have: PyTorch's promotion
         rules (``minigrad.dtypes``); true division always computes in floating point."""
         if isinstance(other, Tensor):
-            same = other.data.dtype == self.data.dtype
+            a, b = self.data.dtype, other.data.dtype
+            same = a is b or a == b
             if same and (not true_division or self.data.dtype.kind == "f"):
                 return self, other                 # the common case: nothing to decide
             dtype = dtypes.result_dtype([self, other])
