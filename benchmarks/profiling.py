@@ -88,7 +88,11 @@ def main(name, device="cpu", steps=20, warmup=3, threads=2):
     # the ops first, then the convolution helpers they contain (which op called them is not kept)
     for inside in (False, True):
         if inside and any(key.startswith("  inside") for key, _ in rows):
-            print("of which, inside the convolutions above:")
+            from minigrad import parallel
+            threads = parallel.workers()
+            print("of which, inside the convolutions above:" + (
+                f" (summed over the {threads} threads that Winograd's chunks run on, so they may add up"
+                f" to more than the op's time)" if threads > 1 else ""))
         for key, (seconds, calls) in rows:
             if key.startswith("  inside") == inside:
                 print(f"{key:34} {seconds / steps * 1000:9.3f} {100 * seconds / wall:6.1f}% {calls / steps:11.1f}")

@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from minigrad import parallel
 from minigrad.backend import array_module
 from minigrad.ops import conv
 
@@ -194,21 +195,25 @@ def _output_tiles(gy, g):
 
 def forward(x, weight, padding, keep, m=None):
     """y = conv2d(x, weight) for a 3x3 kernel, stride 1, computed tile by tile as above (tiles of
-    m x m outputs, ``TILE`` unless given), over the batch in chunks of samples. Returns y and what
-    backward needs: m, U and (when ``keep``) each chunk's V."""
+    m x m outputs, ``TILE`` unless given), over the batch in chunks of samples, the chunks spread
+    over the cores (``minigrad.parallel``). Returns y and what backward needs: m, U and (when
+    ``keep``) each chunk's V."""
     xp, m = array_module(x), m or TILE
     n, (o, c) = x.shape[0], weight.shape[:2]
     out_size, g = tile_geometry(x.shape[2:], padding, m)
     b_kron, g_kron, a_kron = kronecker_transforms(m, xp, x.dtype)
-    u = conv.gemm(g_kron, weight.reshape(o * c, 9).T).reshape(-1, o, c)
     y = xp.empty((n, o) + out_size, dtype=x.dtype)
-    kept = []
-    for a, b in _chunks(n, g):
+
+    def chunk(samples):
+        a, b = samples
         v = transformed_tiles(x[a:b], g, b_kron)
         _to_output(conv.gemm(u, v), a_kron, y[a:b], g)             # M[k] = U[k] @ V[k], for every k
-        if keep:
-            kept.append(v)
-    return y, (m, u, kept)
+        return v if keep else None
+
+    with parallel.cores(on_cpu=xp is np) as spread:
+        u = conv.gemm(g_kron, weight.reshape(o * c, 9).T).reshape(-1, o, c)
+        kept = spread(chunk, _chunks(n, g))
+    return y, (m, u, kept if keep else [])
 
 
 def backward(gy, x, weight, padding, saved, need_x, need_w):
@@ -219,18 +224,29 @@ def backward(gy, x, weight, padding, saved, need_x, need_w):
     _, g = tile_geometry(x.shape[2:], padding, m)
     b_kron, g_kron, a_kron = kronecker_transforms(m, xp, gy.dtype)
     gx = xp.empty(x.shape, dtype=gy.dtype) if need_x else None
-    gu = xp.zeros(u.shape, dtype=gy.dtype) if need_w else None
-    for i, (a, b) in enumerate(_chunks(x.shape[0], g)):
+
+    def chunk(numbered):
+        i, (a, b) = numbered
         gm = conv.gemm(a_kron.T, _output_tiles(gy[a:b], g)).reshape(-1, o, (b - a) * g.out_size[0] * g.phase_size[1])
-        if need_w:                                                             # dM = A dY A^T
+        gu = None                                                              # dM = A dY A^T
+        if need_w:
             v = kept[i] if kept else transformed_tiles(x[a:b], g, b_kron)
-            gu += conv.gemm(gm, v.transpose(0, 2, 1))                          # dU = dM V^T
+            gu = conv.gemm(gm, v.transpose(0, 2, 1))                           # dU = dM V^T, this chunk's part
             if kept:
                 kept[i] = None                      # free each chunk's V once used
         if need_x:
             gv = conv.gemm(u.transpose(0, 2, 1), gm)                            # dV = U^T dM
             _add_tiles(conv.gemm(b_kron.T, gv.reshape(b_kron.shape[0], -1)), gx[a:b], g)   # dd = B dV B^T
-    gw = None if gu is None else conv.gemm(g_kron.T, gu.reshape(g_kron.shape[0], -1)).T.reshape(weight.shape)
+        return gu
+
+    with parallel.cores(on_cpu=xp is np) as spread:
+        parts = spread(chunk, enumerate(_chunks(x.shape[0], g)))
+        if not need_w:
+            return gx, None
+        gu = parts[0]
+        for part in parts[1:]:                      # summed in chunk order, whichever thread ran it
+            gu += part
+        gw = conv.gemm(g_kron.T, gu.reshape(g_kron.shape[0], -1)).T.reshape(weight.shape)
     return gx, gw                                                              # dL/dW = G^T dU G
 
 
