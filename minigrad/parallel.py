@@ -2,8 +2,9 @@
 
 A convolution is a pipeline per chunk of samples -- gather patches, multiply, scatter the
 result -- and only the multiply is a BLAS call that NumPy runs on several threads; the gather
-and scatter run on one core while the other waits. ``cores`` runs whole chunks on a pool
-of worker threads instead (NumPy releases the GIL inside its loops and its BLAS calls), each
+and scatter run on one core while the other waits. ``cores`` runs whole chunks on several
+threads instead -- the calling thread and helpers from a pool, each taking the next chunk
+when it is done with one (NumPy releases the GIL inside its loops and its BLAS calls) -- each
 with a one-thread BLAS, so every stage of the pipeline uses every core.
 
 Why BLAS must drop to one thread for the whole region: OpenBLAS's own worker thread keeps
@@ -17,6 +18,13 @@ The pool has as many workers as BLAS had threads (``threadpool_limits`` and
 ``OPENBLAS_NUM_THREADS`` still say how many cores minigrad uses), and BLAS gets its thread
 count back when the region ends.
 
+Only Winograd's convolutions (ops/winograd.py) use it. Measured and left out: the im2col
+convolutions and transposed convolutions chunked the same way (the DCGAN iteration, W4, 204-207
+against 171-190 ms: its chunks are small, and the products of its linear layers, which must keep
+BLAS's threads, leave the spinning thread behind), and the linear layers' products split over
+the workers (W4 147-155 against 166-196 ms, but the MLP step W1 6.3-8.3 against 5.7-6.6 ms:
+waking a helper for each product costs more than OpenBLAS's spinning thread).
+
 Chunks must write disjoint parts of their outputs, and anything summed over chunks is summed
 by the caller in chunk order, so results do not depend on which thread ran what.
 """
@@ -24,6 +32,7 @@ by the caller in chunk order, so results do not depend on which thread ran what.
 from __future__ import annotations
 
 import os
+import itertools
 import threading
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
@@ -70,23 +79,38 @@ def cores(on_cpu: bool = True):
         return
     libraries = _blas_libraries()
     threads = [lib.num_threads for lib in libraries]
-    pool = _pools.get(n) or _pools.setdefault(n, ThreadPoolExecutor(n, thread_name_prefix="minigrad"))
-
-    def run(work, chunk):
-        _local.busy = True
-        try:
-            return work(chunk)
-        finally:
-            _local.busy = False
+    helpers = n - 1                                  # the calling thread is the n-th worker
+    pool = _pools.get(helpers) or _pools.setdefault(helpers, ThreadPoolExecutor(helpers, thread_name_prefix="minigrad"))
 
     def spread(work, chunks):
         chunks = list(chunks)
         if len(chunks) < 2:
             return _serial(work, chunks)
-        futures = [pool.submit(run, work, chunk) for chunk in chunks]
+        results = [None] * len(chunks)
+        taken = itertools.count()                    # next() on it is atomic: each chunk runs once
+
+        def drain():                                 # run chunks until none is left
+            i = next(taken)
+            while i < len(chunks):
+                results[i] = work(chunks[i])
+                i = next(taken)
+
+        def helper():
+            _local.busy = True
+            try:
+                drain()
+            finally:
+                _local.busy = False
+
+        futures = [pool.submit(helper) for _ in range(min(helpers, len(chunks) - 1))]
+        try:
+            drain()
+        finally:
+            for future in futures:
+                future.exception()                   # wait for every chunk, failed or not
         for future in futures:
-            future.exception()                      # wait for every chunk, failed or not
-        return [future.result() for future in futures]
+            future.result()                          # raise a helper's error, if any
+        return results
 
     for lib in libraries:
         lib.set_num_threads(1)
@@ -101,3 +125,6 @@ def cores(on_cpu: bool = True):
 
 def _serial(work, chunks):
     return [work(chunk) for chunk in chunks]
+
+
+

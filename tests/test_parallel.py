@@ -4,6 +4,7 @@ Each test sets the BLAS thread count itself (threadpoolctl), so they mean the sa
 2-core CI machine and on a laptop with 16 cores."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -26,11 +27,13 @@ def test_spread_returns_the_serial_results_in_chunk_order_from_several_threads()
 
     def work(i):
         names.append(threading.current_thread().name)
+        time.sleep(0.002)                        # long enough for the helper thread to wake
         return np.full(3, i) @ np.ones(3)        # a BLAS call inside a worker
     with threadpool_limits(2):
         with parallel.cores() as spread:
             assert spread(work, range(40)) == [3.0 * i for i in range(40)]
-    assert all(name.startswith("minigrad") for name in names)
+    assert len(names) == 40                      # each chunk ran once
+    assert {name.startswith("minigrad") for name in names} == {True, False}   # the caller and a helper
 
 
 def test_blas_runs_on_one_thread_inside_a_region_and_gets_its_count_back():
