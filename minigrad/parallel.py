@@ -40,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 _local = threading.local()          # .busy: this thread is inside a region (or is a worker)
 _pools: dict[int, ThreadPoolExecutor] = {}
 _blas = None                        # threadpoolctl's handles on the loaded BLAS libraries
+if hasattr(os, "register_at_fork"):  # a forked child has none of the pools' threads: new pools
+    os.register_at_fork(after_in_child=_pools.clear)
 
 
 def _blas_libraries():

@@ -100,3 +100,23 @@ def test_winograd_on_two_workers_matches_one_worker_bit_for_bit(requires):
     assert len(winograd._chunks(20, winograd.tile_geometry((18, 18), (1, 1), 2)[1])) == 4
     for one, two in zip(*results):
         np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_pool_instead_of_waiting_on_the_parents_threads():
+    import os
+    import signal
+    with threadpool_limits(2):
+        with parallel.cores() as spread:
+            spread(lambda i: i, range(4))           # the parent's pool now has a helper thread
+        pid = os.fork()
+        if pid == 0:                                # the child: exit 0 only if the region finishes
+            signal.alarm(10)
+            ok = False
+            try:
+                with parallel.cores() as spread:
+                    ok = spread(lambda i: time.sleep(0.01) or i, range(4)) == [0, 1, 2, 3]
+            finally:
+                os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
