@@ -31,8 +31,8 @@ by the caller in chunk order, so results do not depend on which thread ran what.
 
 from __future__ import annotations
 
-import os
 import itertools
+import os
 import threading
 from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
