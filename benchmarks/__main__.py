@@ -26,6 +26,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 
@@ -50,6 +51,20 @@ def torch_version():
         return version("torch")
     except Exception:                         # not installed
         return None
+
+
+def checkout_id(root):
+    """The commit a checkout is at, with "+changes" when its tracked files differ from it (so a
+    saved result says which code it timed); None outside a git checkout."""
+    def git(*args):
+        out = subprocess.run(["git", "-C", root, *args], capture_output=True, text=True)
+        return out.stdout.strip() if out.returncode == 0 else None
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no")
+    except OSError:                           # no git program
+        return None
+    return None if commit is None else commit + ("+changes" if changed else "")
 
 
 def summarize(runs):
@@ -141,6 +156,9 @@ def main(argv=None):
                        "steps": args.steps, "blas_gflops": rate, "torch": version, "numpy": np.__version__,
                        "method": "each (framework, workload) in its own fresh process, runs interleaved; "
                                  "median of per-run medians",
+                       "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                       **{f"{label}_commit": checkout_id(root) for label, root, framework in frameworks
+                          if framework == "minigrad"},
                        "results": results}, f, indent=2)
     return results
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -28,6 +30,7 @@ def test_harness_runs_each_cell_in_its_own_process_and_reports_every_column(caps
     assert results[0]["floor_ms"] > 0
     report = json.loads(out.read_text())
     assert report["blas_gflops"] > 0 and "fresh process" in report["method"]
+    assert "minigrad_commit" in report and report["date"].endswith("UTC")
     printed = capsys.readouterr().out
     assert "W5 autograd" in printed and "BLAS float32 rate measured in this run" in printed
 
@@ -37,6 +40,22 @@ def test_harness_compares_two_checkouts_in_one_run(tmp_path, capsys):
                           "--baseline", bench.ROOT])
     assert results[0]["ratio_to_baseline"] > 0
     assert "this checkout / baseline" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs the git program")
+def test_a_saved_result_names_the_commit_it_timed_and_says_when_files_differ(tmp_path):
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+    assert bench.checkout_id(str(tmp_path)) is None                 # not a checkout
+    git("init", "-q")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", "code.py")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one")
+    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    assert bench.checkout_id(str(tmp_path)) == head
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert bench.checkout_id(str(tmp_path)) == head + "+changes"
 
 
 def test_harness_refuses_bad_arguments_in_one_line(capsys):
