@@ -114,8 +114,10 @@ def main(argv=None):
         frameworks.append(("torch", ROOT, "torch"))
     else:
         print("PyTorch is not installed (pip install -e '.[bench]'): timing minigrad alone.")
+    commits = {label: checkout_id(root) for label, root, framework in frameworks if framework == "minigrad"}
     print(f"device {args.device}, {args.threads} threads, numpy {np.__version__}, torch {version}, "
-          f"{args.repeats} fresh processes per cell, interleaved")
+          f"{args.repeats} fresh processes per cell, interleaved; "
+          + ", ".join(f"{label} at {commit or 'an unknown commit'}" for label, commit in commits.items()))
 
     runs = {(n, label): [] for n in names for label, _, _ in frameworks}
     for repeat in range(args.repeats):
@@ -157,8 +159,7 @@ def main(argv=None):
                        "method": "each (framework, workload) in its own fresh process, runs interleaved; "
                                  "median of per-run medians",
                        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                       **{f"{label}_commit": checkout_id(root) for label, root, framework in frameworks
-                          if framework == "minigrad"},
+                       **{f"{label}_commit": commit for label, commit in commits.items()},
                        "results": results}, f, indent=2)
     return results
 
