@@ -11,7 +11,7 @@ slow phase of a noisy machine falls on everyone, and two frameworks never share 
 the median of the per-run medians, their spread (lowest..highest per-run median), the ratio
 minigrad / PyTorch (below 1: minigrad is faster), the memory each process added while stepping
 and its peak resident set, and the workload's matmul floor at the BLAS rate measured in the same
-run.
+run. The report and the ``--json`` file name the commit each timed checkout is at.
 
 ``--baseline DIR`` also times the minigrad of another checkout (e.g. ``git worktree add
 /tmp/before HEAD~1``), interleaved with the rest, to compare two versions of the code in one run.
@@ -55,11 +55,15 @@ def torch_version():
 
 def checkout_id(root):
     """The commit a checkout is at, with "+changes" when its tracked files differ from it (so a
-    saved result says which code it timed); None outside a git checkout."""
+    saved result says which code it timed); None when ``root`` is not the top of a git checkout
+    (a copy inside another repository must not report that repository's commit)."""
     def git(*args):
         out = subprocess.run(["git", "-C", root, *args], capture_output=True, text=True)
         return out.stdout.strip() if out.returncode == 0 else None
     try:
+        top = git("rev-parse", "--show-toplevel")
+        if top is None or os.path.realpath(top) != os.path.realpath(root):
+            return None
         commit = git("rev-parse", "--short", "HEAD")
         changed = git("status", "--porcelain", "--untracked-files=no")
     except OSError:                           # no git program

@@ -56,6 +56,8 @@ def test_a_saved_result_names_the_commit_it_timed_and_says_when_files_differ(tmp
     assert bench.checkout_id(str(tmp_path)) == head
     (tmp_path / "code.py").write_text("x = 2\n")
     assert bench.checkout_id(str(tmp_path)) == head + "+changes"
+    (tmp_path / "copy").mkdir()                                      # a folder inside it is no checkout
+    assert bench.checkout_id(str(tmp_path / "copy")) is None
 
 
 def test_harness_refuses_bad_arguments_in_one_line(capsys):

@@ -4,6 +4,8 @@ installed (the ``bench`` extra)."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -553,7 +555,6 @@ def _modules(framework):
 @pytest.mark.parametrize("name", sorted(REFUSED_BY_BOTH))
 @pytest.mark.parametrize("framework", ["minigrad", "torch"])
 def test_a_call_pytorch_refuses_is_refused(framework, name):
-    import warnings
     with warnings.catch_warnings():
         if framework == "torch":              # PyTorch warns about some of these before it refuses
             warnings.simplefilter("ignore")
@@ -567,7 +568,6 @@ def test_where_minigrad_is_stricter_than_pytorch_it_refuses_and_pytorch_computes
     call, _reason = STRICTER_THAN_PYTORCH[name]
     with pytest.raises((ValueError, TypeError, RuntimeError)):
         call(*_modules("minigrad"))
-    import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         call(*_modules("torch"))
